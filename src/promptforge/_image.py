@@ -1,0 +1,116 @@
+"""What a generator returns: images, the ones a safety filter withheld, and notes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, model_validator
+
+from ._files import write_atomic
+from ._imageinfo import EXTENSIONS, sniff
+from ._model import Model
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+
+class GeneratedImage(Model):
+    """One rendered image. ``mime_type``, ``width`` and ``height`` are read from the bytes."""
+
+    data: bytes = Field(repr=False)
+    """The encoded image (PNG, JPEG or WebP); base64 in JSON."""
+    mime_type: str
+    """The encoding of ``data``, e.g. ``"image/png"``."""
+    width: int
+    """Width in pixels, read from ``data``."""
+    height: int
+    """Height in pixels, read from ``data``."""
+    revised_prompt: str | None = None
+    """The prompt as the generator rewrote it, when it did (e.g. Imagen's rewriter)."""
+    seed: int | None = None
+    """The seed this image was made with, when known."""
+    metadata: dict[str, str] = Field(default_factory=dict)
+    """Backend facts worth keeping (e.g. ``{"preview": "true"}`` for offline previews)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_header(cls, values: Any) -> Any:
+        if not isinstance(values, dict) or not isinstance(values.get("data"), bytes):
+            return values
+        try:
+            mime, width, height = sniff(values["data"])
+        except ValueError as exc:
+            raise ValueError(f"data: {exc}") from None
+        claimed = values.get("mime_type")
+        if claimed is not None and claimed != mime:
+            raise ValueError(f"mime_type: {claimed!r} does not match the bytes, which are {mime}")
+        for key, actual in (("width", width), ("height", height)):
+            if values.get(key) not in (None, actual):
+                raise ValueError(f"{key}: {values[key]} does not match the bytes ({actual})")
+        return {**values, "mime_type": mime, "width": width, "height": height}
+
+    @classmethod
+    def from_bytes(
+        cls,
+        data: bytes,
+        *,
+        revised_prompt: str | None = None,
+        seed: int | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> GeneratedImage:
+        """Wrap encoded image bytes; format and size are read from them.
+
+        Raises:
+            pydantic.ValidationError: the bytes are not a PNG, JPEG, WebP or GIF image.
+        """
+        return cls.model_validate(
+            {
+                "data": data,
+                "revised_prompt": revised_prompt,
+                "seed": seed,
+                "metadata": metadata or {},
+            }
+        )
+
+    @property
+    def extension(self) -> str:
+        """The file extension for ``mime_type``, e.g. ``".png"``."""
+        return EXTENSIONS.get(self.mime_type, ".bin")
+
+    def to_pil(self) -> Image:
+        """Decode into a ``PIL.Image.Image``."""
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(self.data))
+        image.load()
+        return image
+
+    def save(self, path: str | Path) -> Path:
+        """Write the bytes to ``path`` atomically; adds the extension if ``path`` has none."""
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(self.extension)
+        return write_atomic(path, self.data)
+
+    def __repr__(self) -> str:
+        return f"GeneratedImage({self.mime_type}, {self.width}x{self.height}, {len(self.data)} B)"
+
+
+class FilteredImage(Model):
+    """An image the generator made but withheld (safety filter)."""
+
+    reason: str
+    """What the backend said, e.g. Imagen's ``rai_filtered_reason``."""
+
+
+class GenerationOutput(Model):
+    """A generator's answer to one call."""
+
+    images: list[GeneratedImage] = Field(default_factory=list)
+    """Images returned."""
+    filtered: list[FilteredImage] = Field(default_factory=list)
+    """Images withheld by a safety filter."""
+    warnings: list[str] = Field(default_factory=list)
+    """Adaptations the generator made (e.g. "seed needs the watermark off; turned it off")."""

@@ -1,0 +1,301 @@
+"""``Pipeline``: enhance, then generate, with retries. Async core, one-line sync twins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any, Literal, TypeAlias
+
+from typing_extensions import Unpack
+
+from . import _guard
+from ._adapt import Plan, fold_negative, plan
+from ._batch import as_completed, check_concurrency
+from ._errors import BackendError, ContentBlockedError, InvalidRequestError
+from ._image import GenerationOutput
+from ._options import ImageOptions, ImageOptionsDict
+from ._portal import run_sync
+from ._prompt import EnhancedPrompt, EnhanceRequest
+from ._request import Request, make_request
+from ._result import GenerationResult
+from ._retry import RetryPolicy
+from ._run import RunState, Tally
+from .enhancers import EnhanceFunction, Enhancer, FunctionEnhancer
+from .generators import Generator
+from .styles import StylePreset
+
+BatchItem: TypeAlias = str | Mapping[str, Any]
+"""A batch input: the prompt, or a mapping with ``prompt`` plus per-item ``style``/options."""
+Style: TypeAlias = str | StylePreset | None
+
+
+class Pipeline:
+    """Enhance a short idea into a detailed prompt, then render it.
+
+    Args:
+        enhancer: an ``Enhancer``, or a plain function (wrapped in ``FunctionEnhancer``).
+        generator: the ``Generator`` that renders images.
+        retry: the retry policy for both stages.
+        enhance_retry: overrides ``retry`` for the enhance stage.
+        generate_retry: overrides ``retry`` for the generate stage.
+        on_enhance_error: ``"raise"`` (default) or ``"fallback"``: when enhancing fails
+            with a ``BackendError`` after retries, generate from the user's own words and
+            say so in ``warnings``. Safety blocks are never bypassed.
+        strict: refuse options the generator would have to drop or fold, instead of
+            adapting them with a warning.
+
+    Example:
+        >>> pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
+        >>> result = pipe.run("fluffy corgi wearing a tiny crown", n=2, style="watercolor")
+        >>> len(result.images)
+        2
+    """
+
+    def __init__(
+        self,
+        enhancer: Enhancer | EnhanceFunction,
+        generator: Generator,
+        *,
+        retry: RetryPolicy | None = None,
+        enhance_retry: RetryPolicy | None = None,
+        generate_retry: RetryPolicy | None = None,
+        on_enhance_error: Literal["raise", "fallback"] = "raise",
+        strict: bool = False,
+    ) -> None:
+        if on_enhance_error not in ("raise", "fallback"):
+            raise InvalidRequestError(
+                f"on_enhance_error: {on_enhance_error!r} is not one of raise, fallback",
+                field="on_enhance_error",
+                allowed=("raise", "fallback"),
+            )
+        self.enhancer = enhancer if isinstance(enhancer, Enhancer) else FunctionEnhancer(enhancer)
+        self.generator = generator
+        retry = retry or RetryPolicy()
+        self.enhance_retry = enhance_retry or retry
+        self.generate_retry = generate_retry or retry
+        self.on_enhance_error = on_enhance_error
+        self.strict = strict
+
+    def __repr__(self) -> str:
+        return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
+
+    # -- async core ---------------------------------------------------------------------
+
+    async def arun(
+        self, prompt: str, *, style: Style = None, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Enhance ``prompt`` and render it; see ``ImageOptions`` for the options.
+
+        Raises:
+            InvalidRequestError: bad input, before any backend call.
+            ContentBlockedError: a safety filter refused the prompt or withheld every image.
+            BackendError: a backend failed after the retry policy gave up.
+        """
+        request = make_request(prompt, style, options)
+        state = RunState(request)
+        await self._execute(state, self._plan(request))
+        return state.result()
+
+    async def aenhance(
+        self, prompt: str, *, style: Style = None, negative_prompt: str | None = None
+    ) -> EnhancedPrompt:
+        """Only the enhance stage: the prompt a generator would get, no image made."""
+        request = make_request(prompt, style, {"negative_prompt": negative_prompt})
+        return await self._enhance(RunState(request), request)
+
+    async def arefine(
+        self, result: GenerationResult, feedback: str, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Revise ``result``'s prompt with ``feedback`` and render again.
+
+        Uses the enhancer's ``refine`` when it has one, else re-enhances the original words
+        with the feedback appended. Options default to the original request's; the new
+        result's ``parent_id`` is ``result.id``.
+        """
+        if result.prompt is None or result.request is None:
+            raise InvalidRequestError("result: has no prompt to refine (it failed)", field="result")
+        if not isinstance(feedback, str) or not feedback.strip():
+            raise InvalidRequestError("feedback: must be a non-empty str", field="feedback")
+        original = result.request
+        request = make_request(
+            original.prompt,
+            original.style,
+            {**original.options.model_dump(exclude_unset=True), **options},
+        )
+        state = RunState(request, parent_id=result.id)
+        run_plan = self._plan(request)
+        previous = result.prompt
+        if self.enhancer.can_refine:
+            with state.stage("enhance", self.enhancer) as tally:
+                state.prompt = await self.enhance_retry.call(
+                    lambda: self.enhancer.refine(previous, feedback), on_attempt=tally
+                )
+        else:
+            text = f"{original.prompt.strip().rstrip('.')}. {feedback.strip()}"
+            await self._enhance(state, request.model_copy(update={"prompt": text}))
+        await self._execute(state, run_plan)
+        return state.result()
+
+    async def arun_many(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        concurrency: int = 8,
+        style: Style = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> list[GenerationResult]:
+        """Run every prompt, at most ``concurrency`` at once; results in input order.
+
+        Never raises for one item: a failed item is a result with ``ok=False`` and
+        ``error`` set. Shared options are checked first and raise ``InvalidRequestError``.
+        """
+        results = [
+            r async for r in self.stream(prompts, concurrency=concurrency, style=style, **options)
+        ]
+        return sorted(results, key=lambda r: r.index or 0)
+
+    async def stream(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        concurrency: int = 8,
+        style: Style = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> AsyncIterator[GenerationResult]:
+        """Like ``arun_many``, but yield each result as it finishes (completion order).
+
+        ``result.index`` is the item's position in ``prompts``. Leaving the loop early
+        cancels the work still in flight.
+        """
+        limit = check_concurrency(concurrency)
+        make_request("shared options", style, options)  # fail fast on shared options
+
+        async def one(index: int, item: BatchItem) -> GenerationResult:
+            return await self._run_item(index, item, style, options)
+
+        async for result in as_completed(one, prompts, limit):
+            yield result
+
+    # -- sync twins ---------------------------------------------------------------------
+
+    def run(
+        self, prompt: str, *, style: Style = None, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Sync twin of ``arun``; works inside a running event loop (e.g. Jupyter)."""
+        return run_sync(self.arun(prompt, style=style, **options))
+
+    def enhance(
+        self, prompt: str, *, style: Style = None, negative_prompt: str | None = None
+    ) -> EnhancedPrompt:
+        """Sync twin of ``aenhance``."""
+        return run_sync(self.aenhance(prompt, style=style, negative_prompt=negative_prompt))
+
+    def refine(
+        self, result: GenerationResult, feedback: str, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Sync twin of ``arefine``."""
+        return run_sync(self.arefine(result, feedback, **options))
+
+    def run_many(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        concurrency: int = 8,
+        style: Style = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> list[GenerationResult]:
+        """Sync twin of ``arun_many``."""
+        return run_sync(self.arun_many(prompts, concurrency=concurrency, style=style, **options))
+
+    # -- stages -------------------------------------------------------------------------
+
+    def _plan(self, request: Request) -> Plan:
+        _guard.check_backend(self.enhancer)
+        _guard.check_backend(self.generator)
+        return plan(request.options, self.generator.capabilities, strict=self.strict)
+
+    async def _run_item(
+        self, index: int, item: BatchItem, style: Style, options: Mapping[str, Any]
+    ) -> GenerationResult:
+        state = RunState(None, index=index)
+        try:
+            if isinstance(item, Mapping):
+                fields = dict(item)
+                prompt, style = fields.pop("prompt", None), fields.pop("style", style)
+                state.request = make_request(prompt, style, {**options, **fields})
+            else:
+                state.request = make_request(item, style, options)
+            await self._execute(state, self._plan(state.request))
+        except Exception as exc:  # one item's failure never sinks the batch
+            return state.result(error=exc)
+        return state.result()
+
+    async def _execute(self, state: RunState, run_plan: Plan) -> None:
+        assert state.request is not None
+        if state.prompt is None:
+            state.prompt = await self._enhance(state, state.request)
+        await self._generate(state, state.prompt, run_plan)
+
+    async def _enhance(self, state: RunState, request: Request) -> EnhancedPrompt:
+        enhance_request = EnhanceRequest(
+            prompt=request.prompt,
+            style=request.style,
+            negative_prompt=request.options.negative_prompt,
+        )
+        try:
+            with state.stage("enhance", self.enhancer) as tally:
+                return await self.enhance_retry.call(
+                    lambda: self.enhancer.enhance(enhance_request), on_attempt=tally
+                )
+        except BackendError as exc:
+            if self.on_enhance_error != "fallback":
+                raise
+            state.warnings.append(
+                f"enhancer failed ({type(exc).__name__}: {exc}); generated from the original words"
+            )
+            return EnhancedPrompt.from_text(enhance_request, request.prompt)
+
+    async def _generate(self, state: RunState, prompt: EnhancedPrompt, run_plan: Plan) -> None:
+        caps = self.generator.capabilities
+        prompt, options, folded = fold_negative(prompt, run_plan.options, caps)
+        state.prompt = prompt
+        state.warnings.extend([*run_plan.warnings, *folded])
+        with state.stage("generate", self.generator) as tally:
+            calls = [
+                self._generate_call(prompt, _call_options(options, number, count), tally)
+                for number, count in enumerate(run_plan.calls)
+            ]
+            outcomes = await asyncio.gather(*calls, return_exceptions=True)
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
+            for outcome in outcomes:
+                if isinstance(outcome, GenerationOutput):
+                    state.images.extend(outcome.images)
+                    state.filtered.extend(outcome.filtered)
+                    state.warnings.extend(outcome.warnings)
+            if failures and not state.images:
+                raise failures[0]
+            for failure in failures:  # some calls failed, but what was paid for is kept
+                state.warnings.append(
+                    f"a generate call failed ({type(failure).__name__}: {failure}); "
+                    "kept the images of the calls that succeeded"
+                )
+            if not state.images:
+                reasons = [f.reason for f in state.filtered]
+                raise ContentBlockedError(
+                    "every image was withheld by the safety filter"
+                    + (f": {'; '.join(reasons)}" if reasons else ""),
+                    reasons=reasons,
+                )
+
+    async def _generate_call(
+        self, prompt: EnhancedPrompt, options: ImageOptions, tally: Tally
+    ) -> GenerationOutput:
+        return await self.generate_retry.call(
+            lambda: self.generator.generate(prompt, options), on_attempt=tally
+        )
+
+
+def _call_options(options: ImageOptions, number: int, count: int) -> ImageOptions:
+    """Options for call ``number`` of a split request: its image count, and its own seed."""
+    seed = options.seed + number if options.seed is not None and number else options.seed
+    return options.model_copy(update={"n": count, "seed": seed})

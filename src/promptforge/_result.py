@@ -1,0 +1,128 @@
+"""What a run returns: the prompt used, the images, per-stage reports, and any failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from ._errors import BackendError, PromptforgeError, Stage
+from ._files import replace_dir_atomic, staging_dir
+from ._image import FilteredImage, GeneratedImage
+from ._model import Model
+from ._prompt import EnhancedPrompt
+from ._request import Request
+
+RESULT_FILE = "result.json"
+
+
+def new_id() -> str:
+    """A result id that sorts by creation time: ``20261125T141530-3f9a2c1d``."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+class StageReport(Model):
+    """How one stage (enhance or generate) went."""
+
+    backend: str
+    """The backend that ran it, e.g. ``"GeminiEnhancer"``."""
+    model: str | None = None
+    """The backend's model, when it has one."""
+    attempts: int = 0
+    """Backend calls made, retries included."""
+    seconds: float = 0.0
+    """Wall time of the stage, retries and waits included."""
+
+
+class ErrorInfo(Model):
+    """Why a run failed, kept on the result (``run_many`` / ``stream`` never raise per item)."""
+
+    type: str
+    """The exception's class name, e.g. ``"RateLimitedError"``."""
+    message: str
+    """The exception's message."""
+    stage: Stage | None = None
+    """The stage that failed, when a backend did."""
+    retryable: bool = False
+    """Whether running the item again may succeed."""
+    status: int | None = None
+    """The backend's HTTP status, when there was one."""
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> ErrorInfo:
+        """Describe ``exc``; promptforge errors carry their stage, status and retryability."""
+        if isinstance(exc, PromptforgeError):
+            return cls(
+                type=type(exc).__name__,
+                message=str(exc),
+                stage=exc.stage,
+                retryable=exc.retryable,
+                status=exc.status if isinstance(exc, BackendError) else None,
+            )
+        return cls(type=type(exc).__name__, message=str(exc))
+
+
+class GenerationResult(Model):
+    """The outcome of one ``Pipeline.run``: prompt, images, reports, or why it failed."""
+
+    id: str = Field(default_factory=new_id)
+    """Stable, unique, sortable by time; the folder name ``save`` writes."""
+    parent_id: str | None = None
+    """The result this one refines, for ``Pipeline.refine``."""
+    index: int | None = None
+    """Position of the input in a ``run_many`` / ``stream`` batch."""
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    """When the run started (UTC)."""
+    request: Request | None = None
+    """What was asked; None only when a batch item was itself invalid."""
+    prompt: EnhancedPrompt | None = None
+    """The prompt sent to the generator; None if the run failed before it existed."""
+    images: list[GeneratedImage] = Field(default_factory=list)
+    """The images, in the generator's order."""
+    filtered: list[FilteredImage] = Field(default_factory=list)
+    """Images the generator's safety filter withheld."""
+    stages: dict[Stage, StageReport] = Field(default_factory=dict)
+    """Per-stage reports, keyed ``"enhance"`` and ``"generate"``."""
+    warnings: list[str] = Field(default_factory=list)
+    """Adaptations made for the backends, and fallbacks taken."""
+    error: ErrorInfo | None = None
+    """Why the run failed; None when it succeeded."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the run succeeded (``error`` is None)."""
+        return self.error is None
+
+    def save(self, root: str | Path) -> Path:
+        """Write ``root/<id>/``: each image as a file plus ``result.json``; return the folder.
+
+        The folder appears whole or not at all (it is filled under a temporary name, then
+        renamed), and replaces an earlier save of the same result.
+        """
+        root = Path(root)
+        staging = staging_dir(root, self.id)
+        document = self.model_dump(mode="json", exclude={"images": {"__all__": {"data"}}})
+        for number, (image, entry) in enumerate(zip(self.images, document["images"], strict=True)):
+            entry["file"] = f"image-{number}{image.extension}"
+            (staging / entry["file"]).write_bytes(image.data)
+        with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        folder = root / self.id
+        replace_dir_atomic(staging, folder)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> GenerationResult:
+        """Read back a folder written by ``save``."""
+        folder = Path(folder)
+        document: dict[str, Any] = json.loads((folder / RESULT_FILE).read_text("utf-8"))
+        for entry in document.get("images", []):
+            entry["data"] = (folder / entry.pop("file")).read_bytes()
+        return cls.model_validate(document)

@@ -1,0 +1,127 @@
+"""``RetryPolicy``: immutable settings turned into a fresh tenacity controller per call."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import Self, TypeVar
+
+from pydantic import Field, model_validator
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+)
+from tenacity.stop import stop_base
+
+from ._errors import PromptforgeError, RateLimitedError
+from ._model import Model
+
+T = TypeVar("T")
+logger = logging.getLogger("promptforge")
+logger.addHandler(logging.NullHandler())  # the app decides where logs go
+
+Sleep = Callable[[float], Awaitable[None]]
+_sleep: Sleep = asyncio.sleep
+"""What waits between attempts; ``promptforge.testing.instant_retries`` swaps it."""
+
+
+def set_sleep(sleep: Sleep) -> Sleep:
+    """Replace the sleep used between attempts; return the previous one."""
+    global _sleep
+    previous, _sleep = _sleep, sleep
+    return previous
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, PromptforgeError) and exc.retryable
+
+
+class RetryPolicy(Model):
+    """When and how long to retry a failed backend call.
+
+    Only errors marked retryable are retried (``RateLimitedError``, ``TransientError``,
+    ``BackendError(retryable=True)``); bad input, safety blocks and 400/401/403/404 fail at
+    once. Waits grow exponentially from ``initial_delay`` up to ``max_delay``; a server's
+    hint (``RateLimitedError.retry_after``) is waited instead, also capped by ``max_delay``.
+    With a ``deadline``, a wait that would end past it fails at once instead of sleeping.
+
+    Example:
+        >>> RetryPolicy(max_attempts=3, deadline=60)
+        RetryPolicy(max_attempts=3, initial_delay=1.0, max_delay=30.0, jitter=True, deadline=60.0)
+    """
+
+    max_attempts: int = Field(default=5, ge=1)
+    """Attempts in all, the first included; 1 disables retries."""
+    initial_delay: float = Field(default=1.0, ge=0)
+    """Seconds before the first retry; doubled for each one after."""
+    max_delay: float = Field(default=30.0, ge=0)
+    """Cap on any single wait, server hints included."""
+    jitter: bool = True
+    """Shorten each backoff wait by up to 25% at random, so clients do not retry in step."""
+    deadline: float | None = Field(default=None, gt=0)
+    """Seconds from the first attempt after which no retry starts."""
+
+    @model_validator(mode="after")
+    def _delays_ordered(self) -> Self:
+        if self.initial_delay > self.max_delay:
+            raise ValueError("initial_delay must not exceed max_delay")
+        return self
+
+    @classmethod
+    def none(cls) -> RetryPolicy:
+        """A policy that never retries."""
+        return cls(max_attempts=1)
+
+    def delay_for(self, attempt: int, error: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based) with ``error``."""
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            return min(max(float(error.retry_after), 0.0), self.max_delay)
+        delay: float = min(self.initial_delay * 2.0 ** (attempt - 1), self.max_delay)
+        return delay * (1 - 0.25 * random.random()) if self.jitter else delay
+
+    async def call(
+        self, fn: Callable[[], Awaitable[T]], *, on_attempt: Callable[[int], None] | None = None
+    ) -> T:
+        """Await ``fn()`` until it succeeds or the policy gives up; re-raise the last error.
+
+        ``on_attempt`` is told each attempt's number as it starts.
+        """
+        async for attempt in self._controller():
+            with attempt:
+                if on_attempt is not None:
+                    on_attempt(attempt.retry_state.attempt_number)
+                return await fn()
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _controller(self) -> AsyncRetrying:
+        stop: stop_base = stop_after_attempt(self.max_attempts)
+        if self.deadline is not None:
+            stop = stop | stop_before_delay(self.deadline)
+        return AsyncRetrying(
+            stop=stop,
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+            sleep=lambda seconds: _sleep(seconds),
+            before_sleep=self._log,
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        return self.delay_for(state.attempt_number, error)
+
+    def _log(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "attempt %d/%d failed (%s: %s); retrying in %.2fs",
+            state.attempt_number,
+            self.max_attempts,
+            type(error).__name__,
+            error,
+            state.upcoming_sleep,
+        )

@@ -1,0 +1,83 @@
+"""The state of one run as it moves through the stages, and the stage bookkeeping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from ._errors import PromptforgeError, Stage
+from ._image import FilteredImage, GeneratedImage
+from ._prompt import EnhancedPrompt
+from ._request import Request
+from ._result import ErrorInfo, GenerationResult, StageReport, new_id
+from .enhancers import Enhancer
+from .generators import Generator
+
+
+@dataclass
+class Tally:
+    """Counts a stage's backend calls; handed to ``RetryPolicy.call`` as ``on_attempt``."""
+
+    attempts: int = 0
+
+    def __call__(self, _attempt: int) -> None:
+        self.attempts += 1
+
+
+@dataclass
+class RunState:
+    """What one run has produced so far; becomes a ``GenerationResult`` however it ends."""
+
+    request: Request | None
+    parent_id: str | None = None
+    index: int | None = None
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    prompt: EnhancedPrompt | None = None
+    images: list[GeneratedImage] = field(default_factory=list)
+    filtered: list[FilteredImage] = field(default_factory=list)
+    stages: dict[Stage, StageReport] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: Stage, backend: Enhancer | Generator) -> Iterator[Tally]:
+        """Time a stage, count its calls, and label any error it raises with stage/backend."""
+        tally = Tally()
+        start = time.perf_counter()
+        try:
+            yield tally
+        except PromptforgeError as exc:
+            exc.stage = exc.stage or name
+            exc.backend = exc.backend or backend_name(backend)
+            raise
+        finally:
+            self.stages[name] = StageReport(
+                backend=backend_name(backend),
+                model=backend.model,
+                attempts=tally.attempts,
+                seconds=time.perf_counter() - start,
+            )
+
+    def result(self, error: BaseException | None = None) -> GenerationResult:
+        """Freeze the state into a result; a failed run keeps what it got."""
+        return GenerationResult(
+            id=self.id,
+            parent_id=self.parent_id,
+            index=self.index,
+            created_at=self.created_at,
+            request=self.request,
+            prompt=self.prompt,
+            images=self.images,
+            filtered=self.filtered,
+            stages=self.stages,
+            warnings=self.warnings,
+            error=ErrorInfo.from_exception(error) if error is not None else None,
+        )
+
+
+def backend_name(backend: Enhancer | Generator) -> str:
+    """The name reports and errors use for ``backend``."""
+    return str(getattr(backend, "name", None) or type(backend).__name__)

@@ -1,0 +1,47 @@
+"""Switches for tests: instant retries, and no real backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .. import _guard, _retry
+
+
+@contextmanager
+def instant_retries() -> Iterator[list[float]]:
+    """Skip the waits between retries; yield the list of delays that would have been slept.
+
+    Example:
+        >>> with instant_retries() as waits:
+        ...     result = pipe.run("a fox")
+        >>> waits            # e.g. [2.0, 2.0] when the server asked for 2 s twice
+    """
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    previous = _retry.set_sleep(record)
+    try:
+        yield waits
+    finally:
+        _retry.set_sleep(previous)
+
+
+@contextmanager
+def forbid_real_backends() -> Iterator[None]:
+    """Make every backend with ``requires_network`` refuse to run (``ConfigurationError``).
+
+    Put it in an autouse fixture so a test can never spend money by accident::
+
+        @pytest.fixture(autouse=True)
+        def _no_network():
+            with forbid_real_backends():
+                yield
+    """
+    previous = _guard.allow_real_backends(False)
+    try:
+        yield
+    finally:
+        _guard.allow_real_backends(previous)
