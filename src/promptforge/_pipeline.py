@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import aclosing
 from typing import Any, Literal, TypeAlias
 
 from typing_extensions import Unpack
@@ -132,7 +133,7 @@ class Pipeline:
                 )
         else:
             text = f"{original.prompt.strip().rstrip('.')}. {feedback.strip()}"
-            await self._enhance(state, request.model_copy(update={"prompt": text}))
+            state.prompt = await self._enhance(state, request.model_copy(update={"prompt": text}))
         await self._execute(state, run_plan)
         return state.result()
 
@@ -164,8 +165,9 @@ class Pipeline:
     ) -> AsyncIterator[GenerationResult]:
         """Like ``arun_many``, but yield each result as it finishes (completion order).
 
-        ``result.index`` is the item's position in ``prompts``. Leaving the loop early
-        cancels the work still in flight.
+        ``result.index`` is the item's position in ``prompts``. Closing the stream cancels
+        the work still in flight; to have that happen the moment you leave the loop, use
+        ``async with contextlib.aclosing(pipe.stream(...)) as results:``.
         """
         limit = check_concurrency(concurrency)
         make_request("shared options", style, options)  # fail fast on shared options
@@ -173,8 +175,9 @@ class Pipeline:
         async def one(index: int, item: BatchItem) -> GenerationResult:
             return await self._run_item(index, item, style, options)
 
-        async for result in as_completed(one, prompts, limit):
-            yield result
+        async with aclosing(as_completed(one, prompts, limit)) as results:
+            async for result in results:
+                yield result
 
     # -- sync twins ---------------------------------------------------------------------
 

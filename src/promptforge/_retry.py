@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Self, TypeVar
 
@@ -14,7 +15,6 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    stop_before_delay,
 )
 from tenacity.stop import stop_base
 
@@ -26,15 +26,29 @@ logger = logging.getLogger("promptforge")
 logger.addHandler(logging.NullHandler())  # the app decides where logs go
 
 Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
 _sleep: Sleep = asyncio.sleep
-"""What waits between attempts; ``promptforge.testing.instant_retries`` swaps it."""
+_now: Clock = time.monotonic
+"""What waits between attempts and what tells the time for deadlines;
+``promptforge.testing.instant_retries`` swaps both for a virtual clock."""
 
 
-def set_sleep(sleep: Sleep) -> Sleep:
-    """Replace the sleep used between attempts; return the previous one."""
-    global _sleep
-    previous, _sleep = _sleep, sleep
+def set_clock(sleep: Sleep, now: Clock) -> tuple[Sleep, Clock]:
+    """Replace the sleep and clock used by retries; return the previous pair."""
+    global _sleep, _now
+    previous = (_sleep, _now)
+    _sleep, _now = sleep, now
     return previous
+
+
+class _stop_at_deadline(stop_base):
+    """Stop when the coming wait would end past the deadline (no sleeping into it)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = _now() + seconds
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return _now() + retry_state.upcoming_sleep > self.ends
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -101,7 +115,7 @@ class RetryPolicy(Model):
     def _controller(self) -> AsyncRetrying:
         stop: stop_base = stop_after_attempt(self.max_attempts)
         if self.deadline is not None:
-            stop = stop | stop_before_delay(self.deadline)
+            stop = stop | _stop_at_deadline(self.deadline)
         return AsyncRetrying(
             stop=stop,
             wait=self._wait,

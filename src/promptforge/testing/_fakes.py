@@ -30,10 +30,9 @@ class _InFlight:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def _enter(self, latency: float) -> None:
+    def _enter(self) -> None:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        await asyncio.sleep(latency)
 
     def _leave(self) -> None:
         self.in_flight -= 1
@@ -64,8 +63,9 @@ class FakeEnhancer(Enhancer, _InFlight):
 
     async def enhance(self, request: EnhanceRequest) -> EnhancedPrompt:
         self.calls.append(request)
-        await self._enter(self.latency)
+        self._enter()
         try:
+            await asyncio.sleep(self.latency)
             step = self.script.popleft() if self.script else PromptSpec(subject=request.prompt)
             if isinstance(step, BaseException):
                 raise step
@@ -138,8 +138,9 @@ class FakeGenerator(Generator, _InFlight):
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         self.calls.append(GenerateCall(prompt, options))
-        await self._enter(self.latency)
+        self._enter()
         try:
+            await asyncio.sleep(self.latency)
             step: GenerateStep = self.script.popleft() if self.script else None
             if step is None and self.respond is not None:
                 answer = self.respond(prompt, options)

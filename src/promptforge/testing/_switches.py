@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,6 +12,9 @@ from .. import _guard, _retry
 @contextmanager
 def instant_retries() -> Iterator[list[float]]:
     """Skip the waits between retries; yield the list of delays that would have been slept.
+
+    Time still moves for deadlines: each skipped wait advances the retry clock by its
+    length, so ``RetryPolicy(deadline=...)`` behaves as it would in real time.
 
     Example:
         >>> with instant_retries() as waits:
@@ -22,11 +26,14 @@ def instant_retries() -> Iterator[list[float]]:
     async def record(seconds: float) -> None:
         waits.append(seconds)
 
-    previous = _retry.set_sleep(record)
+    def now() -> float:
+        return time.monotonic() + sum(waits)
+
+    previous = _retry.set_clock(record, now)
     try:
         yield waits
     finally:
-        _retry.set_sleep(previous)
+        _retry.set_clock(*previous)
 
 
 @contextmanager

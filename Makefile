@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both bootstrap uv and the
+# locked environment first.
+# uv from PATH, else the copy `pip install uv` puts beside python3.
+UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN = $(UV) run --frozen
+
+.PHONY: env demo test lint typecheck pytest bench clean
+
+env:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+demo: env
+	$(RUN) python examples/quickstart.py
+
+lint: env
+	$(RUN) ruff check src tests examples benchmarks
+	$(RUN) ruff format --check src tests examples benchmarks
+
+typecheck: env
+	$(RUN) mypy --strict src
+
+pytest: env
+	$(RUN) coverage run -m pytest
+	$(RUN) coverage report
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf .venv .coverage .mypy_cache .ruff_cache .pytest_cache out

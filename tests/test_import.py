@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import promptforge
+
+
+def test_import_loads_no_google_sdk_and_no_pillow() -> None:
+    code = (
+        "import sys, json; import promptforge; from promptforge import Pipeline; "
+        "print(json.dumps(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('google', 'PIL', 'vertexai'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []
+
+
+def test_root_exports_promised_names() -> None:
+    promised = {
+        "Pipeline", "RetryPolicy", "Enhancer", "FunctionEnhancer", "Generator",
+        "GeneratorCapabilities", "PromptSpec", "EnhanceRequest", "EnhancedPrompt",
+        "ImageOptions", "GeneratedImage", "FilteredImage", "GenerationOutput",
+        "GenerationResult", "StageReport", "PromptforgeError", "ConfigurationError",
+        "InvalidRequestError", "ContentBlockedError", "BackendError", "RateLimitedError",
+        "TransientError",
+    }  # fmt: skip
+    assert promised <= set(promptforge.__all__)
+    for name in promptforge.__all__:
+        assert getattr(promptforge, name).__module__ == "promptforge", name
