@@ -14,4 +14,5 @@ class Model(BaseModel):
         use_attribute_docstrings=True,
         ser_json_bytes="base64",
         val_json_bytes="base64",
+        defer_build=True,
     )

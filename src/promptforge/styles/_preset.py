@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal, TypeAlias
+
 from pydantic import Field
 
 from .._model import Model
+
+Category: TypeAlias = Literal[
+    "photography", "illustration", "painting", "digital", "design", "mood", "general"
+]
 
 
 class StylePreset(Model):
@@ -19,6 +25,8 @@ class StylePreset(Model):
     """Lower-case identifier used as ``style=...`` (e.g. ``"watercolor"``)."""
     description: str
     """One line saying what the preset looks like."""
+    category: Category = "general"
+    """The family it belongs to, for listings."""
     phrases: list[str] = Field(min_length=1)
     """Style phrases added to the prompt, most important first."""
     composition: str | None = None
