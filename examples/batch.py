@@ -81,16 +81,17 @@ def summary(results: list[GenerationResult]) -> None:
         prompt = r.request.prompt if r.request else "?"
         calls = r.stages["generate"].attempts if "generate" in r.stages else 0
         error = f"{r.error.type} ({r.error.stage or 'before any call'})" if r.error else ""
-        print(f"{r.index:>2}  {'yes' if r.ok else 'no':<3} {len(r.images):>6} {calls:>5}  "
-              f"{prompt[:36]:<36} {error}")  # fmt: skip
+        ok = "yes" if r.ok else "no"
+        row = f"{r.index:>2}  {ok:<3} {len(r.images):>6} {calls:>5}  {prompt[:36]:<36} {error}"
+        print(row.rstrip())
     failed = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} ok, {len(failed)} failed, "
-          f"{sum(len(r.images) for r in results)} images")  # fmt: skip
+    images = sum(len(r.images) for r in results)
+    print(f"{len(results) - len(failed)} ok, {len(failed)} failed, {images} images")
 
 
 async def stream_all(out: Path | None) -> None:
     pipe, generator = make_pipeline()
-    order = []
+    order: list[int | None] = []
     async for r in pipe.stream(PROMPTS, concurrency=3, seed=1):
         order.append(r.index)
         if r.ok and out is not None:

@@ -55,21 +55,23 @@ async def one_liner(request: EnhanceRequest) -> str:
 # -- 2. an Enhancer subclass -----------------------------------------------------------------
 
 
+# keyword -> (setting, lighting)
+SCENES = {
+    "corgi": ("on a deep crimson velvet cushion", "soft window light from the left"),
+    "fox": ("in a snowy birch forest", "cold blue morning light"),
+    "robot": ("in a cluttered workshop", "warm desk-lamp glow"),
+}
+
+
 class KeywordEnhancer(Enhancer):
     """Chooses setting and lighting from keywords in the idea; a stand-in for an LLM."""
 
     model = "keywords-v1"  # reported in result.stages["enhance"].model
 
-    SETTINGS = {
-        "corgi": ("on a deep crimson velvet cushion", "soft window light from the left"),
-        "fox": ("in a snowy birch forest", "cold blue morning light"),
-        "robot": ("in a cluttered workshop", "warm desk-lamp glow"),
-    }
-
     async def enhance(self, request: EnhanceRequest) -> EnhancedPrompt:
         words = request.prompt.lower()
         setting, lighting = next(
-            (place for key, place in self.SETTINGS.items() if key in words), (None, None)
+            (scene for key, scene in SCENES.items() if key in words), (None, None)
         )
         spec = PromptSpec(
             subject=request.prompt.strip(),

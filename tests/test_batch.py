@@ -147,6 +147,8 @@ def test_a_bad_item_is_a_failed_result_not_an_exception() -> None:
     assert [r.error.message.split(":")[0] for r in results[1:] if r.error] == [
         "prompt", "aspect_ratio", "prompt",
     ]  # fmt: skip
+    assert results[3].error is not None
+    assert results[3].error.message == "prompt: missing from the batch item"
     assert results[1].request is None
 
 

@@ -176,3 +176,22 @@ def test_request_key_is_stable_and_sensitive() -> None:
     a = Request(prompt="corgi", options=ImageOptions(n=2))
     assert a.key == Request(prompt="corgi", options=ImageOptions(n=2)).key
     assert a.key != Request(prompt="corgi", options=ImageOptions(n=3)).key
+
+
+def test_image_json_that_lies_about_its_bytes_is_refused() -> None:
+    image = GeneratedImage.from_bytes(image_bytes(10, 20))
+    text = image.model_dump_json().replace('"width":10', '"width":11')
+    with pytest.raises(ValidationError, match="do not match the image bytes"):
+        GeneratedImage.model_validate_json(text)
+
+
+def test_a_failed_save_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("promptforge._result.json.dump", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        _result().save(tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -343,3 +343,17 @@ def test_function_enhancer_passes_through_an_enhanced_prompt() -> None:
 def test_pipeline_repr_names_its_parts() -> None:
     pipe = Pipeline(FunctionEnhancer(plain_function), FakeGenerator())
     assert repr(pipe).startswith("Pipeline(enhancer=FunctionEnhancer(plain_function), generator=")
+
+
+def test_refine_falls_back_like_enhance_when_asked(waits: list[float]) -> None:
+    class Broken(FakeEnhancer):
+        async def refine(self, prompt: EnhancedPrompt, feedback: str) -> EnhancedPrompt:
+            raise TransientError("refine is down")
+
+    pipe = Pipeline(Broken(), FakeGenerator(), on_enhance_error="fallback")
+    first = pipe.run("a corgi")
+    second = pipe.refine(first, "smaller crown")
+    assert second.prompt is not None
+    assert second.prompt.text == "a corgi. smaller crown"
+    assert second.stages["enhance"].attempts == 5
+    assert "refine is down" in second.warnings[0]

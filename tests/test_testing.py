@@ -154,3 +154,13 @@ def test_forbid_real_backends_restores_the_previous_setting() -> None:
 def test_doubles_are_not_collected_as_tests() -> None:
     assert FakeEnhancer.__test__ is False
     assert FakeGenerator.__test__ is False
+
+
+def test_dry_run_enhance_is_guarded_too() -> None:
+    class NetworkedEnhancer(FakeEnhancer):
+        requires_network = True
+
+    enhancer = NetworkedEnhancer()
+    with pytest.raises(ConfigurationError):
+        Pipeline(enhancer, FakeGenerator()).enhance("a corgi")
+    assert enhancer.calls == []

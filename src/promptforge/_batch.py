@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from ._errors import InvalidRequestError
@@ -23,7 +23,7 @@ def check_concurrency(concurrency: object) -> int:
 
 async def as_completed(
     work: Callable[[int, Item], Awaitable[Out]], items: Iterable[Item], concurrency: int
-) -> AsyncIterator[Out]:
+) -> AsyncGenerator[Out, None]:
     """Run ``work(index, item)`` for each item, at most ``concurrency`` at once.
 
     Items are drawn from ``items`` only as slots free up, so a long (or endless) iterable

@@ -36,7 +36,10 @@ def replace_dir_atomic(staging: Path, target: Path) -> None:
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     os.replace(target, old)
     os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink()
 
 
 def staging_dir(root: Path, name: str) -> Path:

@@ -51,6 +51,16 @@ class GeneratedImage(Model):
                 raise ValueError(f"{key}: {values[key]} does not match the bytes ({actual})")
         return {**values, "mime_type": mime, "width": width, "height": height}
 
+    @model_validator(mode="after")
+    def _check_header(self) -> GeneratedImage:
+        # Bytes arriving as base64 JSON skip the before-check above; verify them here.
+        if sniff(self.data) != (self.mime_type, self.width, self.height):
+            raise ValueError(
+                f"mime_type/width/height ({self.mime_type}, {self.width}x{self.height}) "
+                "do not match the image bytes"
+            )
+        return self
+
     @classmethod
     def from_bytes(
         cls,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from contextlib import aclosing
 from typing import Any, Literal, TypeAlias
 
@@ -42,8 +42,9 @@ class Pipeline:
         on_enhance_error: ``"raise"`` (default) or ``"fallback"``: when enhancing fails
             with a ``BackendError`` after retries, generate from the user's own words and
             say so in ``warnings``. Safety blocks are never bypassed.
-        strict: refuse options the generator would have to drop or fold, instead of
-            adapting them with a warning.
+        strict: refuse options the caller set that the generator would have to drop or
+            fold, instead of adapting them with a warning. (Negatives an enhancer or style
+            preset adds are still folded for a generator without negative prompts.)
 
     Example:
         >>> pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
@@ -102,6 +103,7 @@ class Pipeline:
     ) -> EnhancedPrompt:
         """Only the enhance stage: the prompt a generator would get, no image made."""
         request = make_request(prompt, style, {"negative_prompt": negative_prompt})
+        _guard.check_backend(self.enhancer)
         return await self._enhance(RunState(request), request)
 
     async def arefine(
@@ -125,15 +127,15 @@ class Pipeline:
         )
         state = RunState(request, parent_id=result.id)
         run_plan = self._plan(request)
+        text = f"{original.prompt.strip().rstrip('.')}. {feedback.strip()}"
+        revised = request.model_copy(update={"prompt": text})
         previous = result.prompt
         if self.enhancer.can_refine:
-            with state.stage("enhance", self.enhancer) as tally:
-                state.prompt = await self.enhance_retry.call(
-                    lambda: self.enhancer.refine(previous, feedback), on_attempt=tally
-                )
+            state.prompt = await self._enhance(
+                state, revised, lambda _: self.enhancer.refine(previous, feedback)
+            )
         else:
-            text = f"{original.prompt.strip().rstrip('.')}. {feedback.strip()}"
-            state.prompt = await self._enhance(state, request.model_copy(update={"prompt": text}))
+            state.prompt = await self._enhance(state, revised)
         await self._execute(state, run_plan)
         return state.result()
 
@@ -162,7 +164,7 @@ class Pipeline:
         concurrency: int = 8,
         style: Style = None,
         **options: Unpack[ImageOptionsDict],
-    ) -> AsyncIterator[GenerationResult]:
+    ) -> AsyncGenerator[GenerationResult, None]:
         """Like ``arun_many``, but yield each result as it finishes (completion order).
 
         ``result.index`` is the item's position in ``prompts``. Closing the stream cancels
@@ -224,7 +226,9 @@ class Pipeline:
         try:
             if isinstance(item, Mapping):
                 fields = dict(item)
-                prompt, style = fields.pop("prompt", None), fields.pop("style", style)
+                if "prompt" not in fields:
+                    raise InvalidRequestError("prompt: missing from the batch item", field="prompt")
+                prompt, style = fields.pop("prompt"), fields.pop("style", style)
                 state.request = make_request(prompt, style, {**options, **fields})
             else:
                 state.request = make_request(item, style, options)
@@ -239,16 +243,24 @@ class Pipeline:
             state.prompt = await self._enhance(state, state.request)
         await self._generate(state, state.prompt, run_plan)
 
-    async def _enhance(self, state: RunState, request: Request) -> EnhancedPrompt:
+    async def _enhance(
+        self,
+        state: RunState,
+        request: Request,
+        call: Callable[[EnhanceRequest], Awaitable[EnhancedPrompt]] | None = None,
+    ) -> EnhancedPrompt:
+        """The enhance stage: ``call`` (default ``enhancer.enhance``) with retries, and the
+        fallback to the request's own words when ``on_enhance_error="fallback"``."""
         enhance_request = EnhanceRequest(
             prompt=request.prompt,
             style=request.style,
             negative_prompt=request.options.negative_prompt,
         )
+        attempt = call or self.enhancer.enhance
         try:
             with state.stage("enhance", self.enhancer) as tally:
                 return await self.enhance_retry.call(
-                    lambda: self.enhancer.enhance(enhance_request), on_attempt=tally
+                    lambda: attempt(enhance_request), on_attempt=tally
                 )
         except BackendError as exc:
             if self.on_enhance_error != "fallback":

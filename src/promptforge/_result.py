@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,16 +107,21 @@ class GenerationResult(Model):
         """
         root = Path(root)
         staging = staging_dir(root, self.id)
-        document = self.model_dump(mode="json", exclude={"images": {"__all__": {"data"}}})
-        for number, (image, entry) in enumerate(zip(self.images, document["images"], strict=True)):
-            entry["file"] = f"image-{number}{image.extension}"
-            (staging / entry["file"]).write_bytes(image.data)
-        with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, ensure_ascii=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        folder = root / self.id
-        replace_dir_atomic(staging, folder)
+        try:
+            document = self.model_dump(mode="json", exclude={"images": {"__all__": {"data"}}})
+            images = zip(self.images, document["images"], strict=True)
+            for number, (image, entry) in enumerate(images):
+                entry["file"] = f"image-{number}{image.extension}"
+                (staging / entry["file"]).write_bytes(image.data)
+            with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
+                json.dump(document, handle, indent=2, ensure_ascii=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            folder = root / self.id
+            replace_dir_atomic(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         return folder
 
     @classmethod

@@ -1,0 +1,39 @@
+"""Every example runs offline, as `make test` promises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from promptforge import GenerationResult
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def run(name: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_quickstart_saves_a_result_that_loads_back(tmp_path: Path) -> None:
+    out = run("quickstart.py", str(tmp_path))
+    (folder,) = tmp_path.iterdir()
+    result = GenerationResult.load(folder)
+    assert len(result.images) == 2
+    assert result.prompt is not None
+    assert result.prompt.text in out
+    assert "reads back equal: True" in out
+
+
+@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py"])
+def test_example_runs(name: str, tmp_path: Path) -> None:
+    assert run(name, str(tmp_path)).strip()
