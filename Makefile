@@ -26,5 +26,8 @@ pytest: env
 
 test: lint typecheck pytest
 
+bench: env
+	$(RUN) python benchmarks/run.py
+
 clean:
 	rm -rf .venv .coverage .mypy_cache .ruff_cache .pytest_cache out
