@@ -77,6 +77,8 @@ class EnhancedPrompt(Model):
     """The levers behind ``text``; None when the enhancer wrote plain text."""
     style: str | None = None
     """Name of the style preset applied, if any."""
+    usage: dict[str, int] = Field(default_factory=dict)
+    """Tokens the enhancer's model reported, e.g. ``{"prompt": 210, "output": 95}``."""
 
     @property
     def negative_terms(self) -> list[str]:

@@ -1,0 +1,116 @@
+"""A Google backend's connection: settings, one google-genai client per event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from .. import _guard
+from ._errors import translate
+from ._settings import GoogleSettings, resolve
+
+if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+    from google.genai import Client
+
+
+class GoogleConnection:
+    """Builds and keeps the google-genai clients of one backend.
+
+    An app's ``client`` is used as is. Otherwise the settings are resolved at once (so a
+    missing credential fails at construction, naming what to set) and a client is built
+    per event loop on first use: loop-bound HTTP connections never cross loops, and each
+    client lives as long as its loop or this connection. google-genai's own retries are
+    turned off; ``RetryPolicy`` is the only retry layer.
+    """
+
+    def __init__(
+        self,
+        owner: object,
+        *,
+        model: str,
+        client: Client | None = None,
+        api_key: str | None = None,
+        vertexai: bool | None = None,
+        project: str | None = None,
+        location: str | None = None,
+        credentials: Credentials | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        vertex_only: bool = False,
+        default_location: str = "us-central1",
+    ) -> None:
+        self._owner = owner
+        self.model = model
+        self._given = client
+        self._credentials = credentials
+        self._base_url = base_url
+        self._timeout = timeout
+        self.settings: GoogleSettings | None = None
+        if client is None:
+            self.settings = resolve(
+                api_key=api_key,
+                vertexai=vertexai,
+                project=project,
+                location=location,
+                default_location=default_location,
+                vertex_only=vertex_only,
+            )
+        elif vertex_only and not client.vertexai:
+            from .._errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"{model} is served on Vertex AI only; pass a client made with vertexai=True"
+            )
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Client] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def service(self) -> str:
+        """``"vertex"`` or ``"gemini-api"``."""
+        if self._given is not None:
+            return "vertex" if self._given.vertexai else "gemini-api"
+        assert self.settings is not None
+        return self.settings.service
+
+    def client(self) -> Client:
+        """The client for the running event loop, built on first use."""
+        _guard.check_backend(self._owner)
+        if self._given is not None:
+            return self._given
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._clients[loop] = self._build()
+        return client
+
+    def _build(self) -> Client:
+        from google import genai
+        from google.genai import types
+
+        assert self.settings is not None
+        options: dict[str, Any] = {"retry_options": types.HttpRetryOptions(attempts=1)}
+        if self._base_url:
+            options["base_url"] = self._base_url
+        if self._timeout is not None:
+            options["timeout"] = int(self._timeout * 1000)
+        settings = self.settings
+        return genai.Client(
+            vertexai=settings.vertexai,
+            api_key=settings.api_key,
+            project=settings.project,
+            location=settings.location if settings.project else None,
+            credentials=self._credentials,
+            http_options=types.HttpOptions(**options),
+        )
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Translate google-genai and transport errors into the promptforge tree."""
+        secret = self.settings.api_key if self.settings else None
+        with translate(model=self.model, secrets=(secret,) if secret else ()):
+            yield

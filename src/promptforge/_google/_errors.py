@@ -1,0 +1,112 @@
+"""google-genai, google-auth and transport errors, mapped onto the promptforge tree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from .._errors import (
+    BackendError,
+    ConfigurationError,
+    ContentBlockedError,
+    PromptforgeError,
+    RateLimitedError,
+    TransientError,
+)
+from ._models import IMAGE_MODELS
+from ._settings import SETUP_HINT
+
+_TRANSPORT_NAMES = {
+    "TimeoutException", "TransportError", "NetworkError", "ConnectError", "ReadError",
+    "WriteError", "RemoteProtocolError", "ProtocolError", "PoolTimeout",
+}  # fmt: skip
+_RESPONSIBLE_AI = re.compile(r"responsible ai|support codes?|violat|safety", re.IGNORECASE)
+_DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+
+
+@contextmanager
+def translate(*, model: str, secrets: Sequence[str] = ()) -> Iterator[None]:
+    """Re-raise what a Google call raises as a promptforge error (unknown errors pass)."""
+    try:
+        yield
+    except PromptforgeError:
+        raise
+    except Exception as exc:
+        mapped = map_error(exc, model=model)
+        if mapped is None:
+            raise
+        mapped.message = _redact(mapped.message, secrets)
+        mapped.args = (mapped.message,)
+        raise mapped from None
+
+
+def map_error(exc: BaseException, *, model: str) -> PromptforgeError | None:
+    """The promptforge error for ``exc``, or None when it is not a Google/transport error."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    module = type(exc).__module__
+    if module.startswith("google.genai") and "APIError" in names:
+        return _from_api_error(exc, model)
+    if module.startswith(("httpx", "httpcore")) and names & _TRANSPORT_NAMES:
+        return TransientError(f"{model}: connection failed ({type(exc).__name__}: {exc})")
+    if isinstance(exc, TimeoutError | ConnectionError):
+        return TransientError(f"{model}: connection failed ({type(exc).__name__}: {exc})")
+    if module.startswith("google.auth"):
+        if "DefaultCredentialsError" in names:
+            return ConfigurationError(f"no Google credentials found: {SETUP_HINT}")
+        if "TransportError" in names:
+            return TransientError(f"{model}: could not refresh credentials ({exc})")
+        return BackendError(f"{model}: credentials were refused ({exc})", status=401)
+    return None
+
+
+def _from_api_error(exc: Any, model: str) -> PromptforgeError:
+    code: int = int(exc.code or 0)
+    status: str = exc.status or ""
+    message: str = exc.message or str(exc)
+    text = f"{model}: {code} {status}: {message}".replace("  ", " ")
+    if code == 429:
+        return RateLimitedError(text, retry_after=_retry_after(exc))
+    if code >= 500 or code == 408:
+        return TransientError(text, status=code)
+    if code == 400 and _RESPONSIBLE_AI.search(message):
+        return ContentBlockedError(text, reasons=[message])
+    if code == 400 and "API_KEY_INVALID" in str(exc.details):
+        text += " (check GOOGLE_API_KEY / GEMINI_API_KEY or the api_key argument)"
+    if code == 404:
+        text += _replacement_hint(model)
+    return BackendError(text, status=code, retryable=False)
+
+
+def _retry_after(exc: Any) -> float | None:
+    """The server's hint: the Retry-After header, else ``RetryInfo.retryDelay``."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    header = headers.get("retry-after") if headers is not None else None
+    if header:
+        try:
+            return float(header)
+        except ValueError:
+            pass
+    details = exc.details if isinstance(exc.details, dict) else {}
+    for item in details.get("error", details).get("details", []) or []:
+        if isinstance(item, dict) and str(item.get("@type", "")).endswith("RetryInfo"):
+            match = _DELAY.match(str(item.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+    return None
+
+
+def _replacement_hint(model: str) -> str:
+    known = IMAGE_MODELS.get(model)
+    if known is None or known.replacement is None:
+        return ""
+    when = f" was retired on {known.retires:%Y-%m-%d}" if known.retires else " is not available"
+    return f" ({model}{when}; use GeminiImageGenerator(model={known.replacement!r}) instead)"
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text

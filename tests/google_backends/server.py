@@ -1,0 +1,207 @@
+"""A local HTTP server on 127.0.0.1 speaking Google's REST wire format, for tests.
+
+It answers google-genai's ``models/{model}:generateContent`` and ``:predict`` calls (any
+API version, Gemini Developer API or Vertex AI paths) from a script of replies, records
+every request, and can inject latency, error bodies and dropped connections.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+_ROUTE = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)")
+
+
+@dataclass
+class Reply:
+    """One scripted answer."""
+
+    body: dict[str, Any] | list[Any] | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+    """Close the connection without answering (a reset)."""
+
+
+@dataclass
+class Recorded:
+    """One request the server received."""
+
+    method: str
+    model: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class GoogleServer:
+    """Scripted fake of Google's generative endpoints. Use as a context manager."""
+
+    def __init__(self) -> None:
+        self.scripts: dict[str, deque[Reply]] = {}
+        self.defaults: dict[str, Reply] = {}
+        self.requests: list[Recorded] = []
+        self.latency = 0.0
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                server._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_port}"
+
+    def __enter__(self) -> GoogleServer:
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def script(self, method: str, *replies: Reply) -> None:
+        """Queue replies for ``method`` ("generateContent" or "predict")."""
+        with self._lock:
+            self.scripts.setdefault(method, deque()).extend(replies)
+
+    def default(self, method: str, reply: Reply) -> None:
+        """The reply for ``method`` once its script is empty."""
+        self.defaults[method] = reply
+
+    def calls(self, method: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method]
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("content-length") or 0)
+        raw = handler.rfile.read(length) if length else b"{}"
+        match = _ROUTE.search(handler.path)
+        method = match["method"] if match else "?"
+        with self._lock:
+            self.requests.append(
+                Recorded(
+                    method=method,
+                    model=match["model"] if match else "?",
+                    path=handler.path,
+                    headers={k.lower(): v for k, v in handler.headers.items()},
+                    body=json.loads(raw or b"{}"),
+                )
+            )
+            queue = self.scripts.get(method)
+            reply = queue.popleft() if queue else self.defaults.get(method)
+        if reply is None:
+            reply = error(404, "NOT_FOUND", f"no scripted reply for {method}")
+        time.sleep(self.latency + reply.delay)
+        if reply.drop:
+            handler.close_connection = True
+            handler.connection.close()
+            return
+        data = json.dumps(reply.body if reply.body is not None else {}).encode()
+        handler.send_response(reply.status)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(data)))
+        # No keep-alive: clients hold no pooled sockets between tests.
+        handler.send_header("connection", "close")
+        handler.close_connection = True
+        for key, value in reply.headers.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+# -- bodies in Google's wire format ------------------------------------------------------
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def usage(prompt: int = 120, output: int = 80) -> dict[str, int]:
+    return {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": output,
+        "totalTokenCount": prompt + output,
+    }
+
+
+def content(parts: list[dict[str, Any]], finish: str = "STOP", **extra: Any) -> Reply:
+    """A ``generateContent`` answer with one candidate."""
+    candidate = {"content": {"role": "model", "parts": parts}, "finishReason": finish, **extra}
+    return Reply({"candidates": [candidate], "usageMetadata": usage()})
+
+
+def text(value: str, finish: str = "STOP") -> Reply:
+    return content([{"text": value}], finish)
+
+
+def spec(**fields: Any) -> Reply:
+    """A structured-output answer carrying a PromptSpec as JSON text."""
+    return text(json.dumps(fields))
+
+
+def image(data: bytes, note: str | None = None, mime: str = "image/png") -> Reply:
+    parts: list[dict[str, Any]] = [{"inlineData": {"mimeType": mime, "data": b64(data)}}]
+    if note is not None:
+        parts.insert(0, {"text": note})
+    return content(parts)
+
+
+def prompt_blocked(reason: str = "SAFETY") -> Reply:
+    return Reply({"promptFeedback": {"blockReason": reason}, "usageMetadata": usage()})
+
+
+def predictions(
+    images: list[bytes] = (),  # type: ignore[assignment]
+    filtered: list[str] = (),  # type: ignore[assignment]
+    rewritten: str | None = None,
+) -> Reply:
+    """An Imagen ``:predict`` answer."""
+    items: list[dict[str, Any]] = []
+    for data in images:
+        item = {"bytesBase64Encoded": b64(data), "mimeType": "image/png"}
+        if rewritten:
+            item["prompt"] = rewritten
+        items.append(item)
+    items += [{"raiFilteredReason": reason} for reason in filtered]
+    return Reply({"predictions": items} if items else {})
+
+
+def error(
+    code: int,
+    status: str,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    body = {"error": {"code": code, "message": message, "status": status}}
+    if details:
+        body["error"]["details"] = details  # type: ignore[index]
+    return Reply(body, status=code, headers=headers or {})
+
+
+def rate_limited(retry_delay: str | None = "2s", retry_after: str | None = None) -> Reply:
+    details = (
+        [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry_delay}]
+        if retry_delay
+        else None
+    )
+    headers = {"Retry-After": retry_after} if retry_after else None
+    return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", details=details, headers=headers)
