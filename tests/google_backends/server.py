@@ -13,9 +13,10 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeAlias
 
 _ROUTE = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)")
 
@@ -43,12 +44,15 @@ class Recorded:
     body: dict[str, Any]
 
 
+Responder: TypeAlias = "Reply | Callable[[Recorded], Reply]"
+
+
 class GoogleServer:
     """Scripted fake of Google's generative endpoints. Use as a context manager."""
 
     def __init__(self) -> None:
         self.scripts: dict[str, deque[Reply]] = {}
-        self.defaults: dict[str, Reply] = {}
+        self.defaults: dict[str, Responder] = {}
         self.requests: list[Recorded] = []
         self.latency = 0.0
         self._lock = threading.Lock()
@@ -82,8 +86,8 @@ class GoogleServer:
         with self._lock:
             self.scripts.setdefault(method, deque()).extend(replies)
 
-    def default(self, method: str, reply: Reply) -> None:
-        """The reply for ``method`` once its script is empty."""
+    def default(self, method: str, reply: Responder) -> None:
+        """The reply (or a function of the request) for ``method`` once its script is empty."""
         self.defaults[method] = reply
 
     def calls(self, method: str) -> list[Recorded]:
@@ -94,18 +98,19 @@ class GoogleServer:
         raw = handler.rfile.read(length) if length else b"{}"
         match = _ROUTE.search(handler.path)
         method = match["method"] if match else "?"
+        recorded = Recorded(
+            method=method,
+            model=match["model"] if match else "?",
+            path=handler.path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=json.loads(raw or b"{}"),
+        )
         with self._lock:
-            self.requests.append(
-                Recorded(
-                    method=method,
-                    model=match["model"] if match else "?",
-                    path=handler.path,
-                    headers={k.lower(): v for k, v in handler.headers.items()},
-                    body=json.loads(raw or b"{}"),
-                )
-            )
+            self.requests.append(recorded)
             queue = self.scripts.get(method)
             reply = queue.popleft() if queue else self.defaults.get(method)
+        if callable(reply):
+            reply = reply(recorded)
         if reply is None:
             reply = error(404, "NOT_FOUND", f"no scripted reply for {method}")
         time.sleep(self.latency + reply.delay)
@@ -171,11 +176,12 @@ def predictions(
     images: list[bytes] = (),  # type: ignore[assignment]
     filtered: list[str] = (),  # type: ignore[assignment]
     rewritten: str | None = None,
+    mime: str = "image/png",
 ) -> Reply:
     """An Imagen ``:predict`` answer."""
     items: list[dict[str, Any]] = []
     for data in images:
-        item = {"bytesBase64Encoded": b64(data), "mimeType": "image/png"}
+        item = {"bytesBase64Encoded": b64(data), "mimeType": mime}
         if rewritten:
             item["prompt"] = rewritten
         items.append(item)
@@ -205,3 +211,25 @@ def rate_limited(retry_delay: str | None = "2s", retry_after: str | None = None)
     )
     headers = {"Retry-After": retry_after} if retry_after else None
     return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", details=details, headers=headers)
+
+
+def imagen_for_request(request: Recorded) -> Reply:
+    """``sampleCount`` images at the requested aspect ratio, as Imagen would answer."""
+    from promptforge.testing import image_bytes, size_for
+
+    parameters = request.body.get("parameters", {})
+    width, height = size_for(parameters.get("aspectRatio", "1:1"), 64)
+    count = int(parameters.get("sampleCount", 1))
+    mime = parameters.get("outputOptions", {}).get("mimeType", "image/png")
+    return predictions(
+        [image_bytes(width, height, mime, shade) for shade in range(count)], mime=mime
+    )
+
+
+def gemini_image_for_request(request: Recorded) -> Reply:
+    """One image at the requested aspect ratio, as a Gemini image model would answer."""
+    from promptforge.testing import image_bytes, size_for
+
+    config = request.body.get("generationConfig", {}).get("imageConfig", {})
+    width, height = size_for(config.get("aspectRatio", "1:1"), 64)
+    return image(image_bytes(width, height), note="Here is your image.")

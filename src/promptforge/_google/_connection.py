@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -22,8 +21,8 @@ class GoogleConnection:
 
     An app's ``client`` is used as is. Otherwise the settings are resolved at once (so a
     missing credential fails at construction, naming what to set) and a client is built
-    per event loop on first use: loop-bound HTTP connections never cross loops, and each
-    client lives as long as its loop or this connection. google-genai's own retries are
+    per event loop on first use: loop-bound HTTP connections never cross loops. A client
+    lives as long as this connection, or until its loop has closed. google-genai's own retries are
     turned off; ``RetryPolicy`` is the only retry layer.
     """
 
@@ -65,9 +64,7 @@ class GoogleConnection:
             raise ConfigurationError(
                 f"{model} is served on Vertex AI only; pass a client made with vertexai=True"
             )
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Client] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._clients: dict[asyncio.AbstractEventLoop, Client] = {}
 
     @property
     def service(self) -> str:
@@ -82,6 +79,9 @@ class GoogleConnection:
         _guard.check_backend(self._owner)
         if self._given is not None:
             return self._given
+        # A client keeps its loop alive, so forget the clients of loops that have ended.
+        for ended in [loop for loop in self._clients if loop.is_closed()]:
+            del self._clients[ended]
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:

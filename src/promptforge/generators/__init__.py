@@ -1,5 +1,7 @@
 """Generators: render a prompt into images."""
 
 from ._base import Generator, GeneratorCapabilities
+from .gemini_image import GeminiImageGenerator
+from .imagen import ImagenGenerator
 
-__all__ = ["Generator", "GeneratorCapabilities"]
+__all__ = ["GeminiImageGenerator", "Generator", "GeneratorCapabilities", "ImagenGenerator"]
