@@ -2,5 +2,6 @@
 
 from ._base import EnhanceFunction, Enhancer, FunctionEnhancer
 from .gemini import GeminiEnhancer
+from .rules import RuleEnhancer
 
-__all__ = ["EnhanceFunction", "Enhancer", "FunctionEnhancer", "GeminiEnhancer"]
+__all__ = ["EnhanceFunction", "Enhancer", "FunctionEnhancer", "GeminiEnhancer", "RuleEnhancer"]

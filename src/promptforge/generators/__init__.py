@@ -3,5 +3,12 @@
 from ._base import Generator, GeneratorCapabilities
 from .gemini_image import GeminiImageGenerator
 from .imagen import ImagenGenerator
+from .preview import PreviewGenerator
 
-__all__ = ["GeminiImageGenerator", "Generator", "GeneratorCapabilities", "ImagenGenerator"]
+__all__ = [
+    "GeminiImageGenerator",
+    "Generator",
+    "GeneratorCapabilities",
+    "ImagenGenerator",
+    "PreviewGenerator",
+]

@@ -1,0 +1,131 @@
+"""``PreviewGenerator``: an offline, deterministic composition card in place of a render."""
+
+from __future__ import annotations
+
+import asyncio
+
+from .._image import GeneratedImage, GenerationOutput
+from .._options import ImageOptions
+from .._prompt import EnhancedPrompt
+from .._text import join_and
+from ._base import Generator, GeneratorCapabilities
+from ._card import LABEL, NOTICE, Card, draw_card
+from ._palette import hex_of, palette_from_text
+from ._sizes import IMAGEN_SIZES, pixel_size
+
+
+class PreviewGenerator(Generator):
+    """Renders a labelled preview card instead of a picture; no model, no network.
+
+    Each image is a card at the real output size for the aspect ratio (Imagen's sizes, e.g.
+    1024x1024 for 1:1, 1408x768 for 16:9): a red "PREVIEW" label, a composition sketch (a
+    thirds grid with the subject placed and sized from the spec's composition), the spec's
+    levers (subject, details, style, composition, lighting, mood, what to avoid) as text,
+    and a palette of the colours the prompt names (else one derived from its words).
+
+    It is never mistaken for a render: besides the label, every image carries
+    ``metadata={"preview": "true", ...}`` and PNG text chunks (``promptforge:preview``).
+    The same prompt, options and seed always give the same bytes; ``n`` images differ in
+    the sketch. Useful for trying the pipeline, the CLI and batch jobs without credentials,
+    and for checking what a prompt asks for before paying for it.
+
+    Example:
+        >>> pipe = Pipeline(enhancer=RuleEnhancer(), generator=PreviewGenerator())
+        >>> pipe.run("a red fox curled up in fresh snow", aspect_ratio="16:9").images[0]
+        GeneratedImage(image/png, 1408x768, ... B)
+    """
+
+    model = "preview-card"
+
+    @property
+    def capabilities(self) -> GeneratorCapabilities:
+        return GeneratorCapabilities(
+            max_images=4,
+            aspect_ratios=tuple(IMAGEN_SIZES),
+            negative_prompt=True,  # shown on the card under "avoid"
+            seed=True,  # varies the sketch; same seed, same card
+            output_mime_types=("image/png", "image/jpeg"),
+        )
+
+    def __repr__(self) -> str:
+        return "PreviewGenerator()"
+
+    async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
+        return await asyncio.to_thread(self.render, prompt, options)
+
+    def render(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
+        """``generate`` without the event loop: ``options.n`` cards, synchronously."""
+        size = pixel_size(options.aspect_ratio)
+        mime = options.output_mime_type or "image/png"
+        palette = tuple(palette_from_text(_colour_text(prompt)))
+        images = []
+        for number in range(options.n):
+            variant = f"{number + 1}/{options.n}"
+            card = Card(
+                subject=prompt.spec.subject if prompt.spec else prompt.original,
+                rows=_rows(prompt, options.negative_prompt),
+                palette=palette,
+                composition=(prompt.spec.composition or "") if prompt.spec else prompt.text,
+                footer=(
+                    f"{size[0]}x{size[1]}  {options.aspect_ratio}  seed {options.seed}  "
+                    f"image {variant}"
+                ),
+                seed=f"{prompt.text}|{options.seed}|{number}",
+            )
+            chunks = {
+                "promptforge:preview": "true",
+                "Title": f"promptforge {LABEL.lower()}",
+                "Description": prompt.text,
+                "Comment": f"{NOTICE}; made by promptforge PreviewGenerator",
+                "Software": "promptforge PreviewGenerator",
+            }
+            data = draw_card(
+                card,
+                size,
+                mime_type=mime,
+                quality=options.output_compression_quality,
+                text_chunks=chunks,
+            )
+            metadata = {
+                "preview": "true",
+                "generator": "PreviewGenerator",
+                "variant": variant,
+                "palette": ", ".join(_swatch(name, rgb) for name, rgb in palette),
+            }
+            images.append(GeneratedImage.from_bytes(data, seed=options.seed, metadata=metadata))
+        return GenerationOutput(images=images)
+
+
+def _rows(prompt: EnhancedPrompt, negative_prompt: str | None) -> tuple[tuple[str, str], ...]:
+    spec = prompt.spec
+    avoid = negative_prompt or prompt.negative_prompt
+    if spec is None:
+        rows = [("Prompt", prompt.text)]
+    else:
+        details = [join_and(spec.attributes), spec.action or "", spec.setting or ""]
+        rows = [
+            ("Subject", spec.subject),
+            ("Details", "; ".join(d for d in details if d)),
+            ("Style", spec.style or ""),
+            ("Composition", spec.composition or ""),
+            ("Lighting", spec.lighting or ""),
+            ("Mood", spec.mood or ""),
+        ]
+    rows.append(("Avoid", avoid or ""))
+    return tuple((label, value) for label, value in rows if value)
+
+
+def _colour_text(prompt: EnhancedPrompt) -> str:
+    """The words to draw colours from: the user's own first, then the spec's."""
+    spec = prompt.spec
+    parts = [prompt.original]
+    if spec is not None:
+        parts += [*spec.attributes, spec.setting or "", spec.lighting or "", spec.mood or ""]
+    else:
+        parts.append(prompt.text)
+    return " ".join(parts)
+
+
+def _swatch(name: str, rgb: tuple[int, int, int]) -> str:
+    code = hex_of(rgb)
+    return code if name == code else f"{name} {code}"
