@@ -19,6 +19,7 @@ from ._errors import (
 from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._options import ImageOptions
 from ._pipeline import Pipeline
+from ._ratelimit import RateLimit
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport
@@ -49,6 +50,7 @@ __all__ = [
     "Pipeline",
     "PromptSpec",
     "PromptforgeError",
+    "RateLimit",
     "RateLimitedError",
     "Request",
     "RetryPolicy",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from typing import TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeAlias, TypeVar
 
 from ._errors import InvalidRequestError
+from ._request import Request, make_request
 
+BatchItem: TypeAlias = str | Mapping[str, Any]
+"""A batch input: the prompt, or a mapping with ``prompt`` plus per-item ``style``/options."""
 Item = TypeVar("Item")
 Out = TypeVar("Out")
 
@@ -19,6 +22,17 @@ def check_concurrency(concurrency: object) -> int:
             f"concurrency: must be an int >= 1, got {concurrency!r}", field="concurrency"
         )
     return concurrency
+
+
+def item_request(item: object, style: object, options: Mapping[str, Any]) -> Request:
+    """The request for one batch input; its own ``style`` and options override the shared."""
+    if not isinstance(item, Mapping):
+        return make_request(item, style, options)
+    fields = dict(item)
+    if "prompt" not in fields:
+        raise InvalidRequestError("prompt: missing from the batch item", field="prompt")
+    prompt, style = fields.pop("prompt"), fields.pop("style", style)
+    return make_request(prompt, style, {**options, **fields})
 
 
 async def as_completed(

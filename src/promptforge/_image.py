@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 class GeneratedImage(Model):
     """One rendered image. ``mime_type``, ``width`` and ``height`` are read from the bytes."""
 
-    data: bytes = Field(repr=False)
-    """The encoded image (PNG, JPEG or WebP); base64 in JSON."""
+    data: bytes = Field(default=b"", repr=False)
+    """The encoded image (PNG, JPEG or WebP); base64 in JSON. Empty when the bytes were
+    left on disk (a batch with ``out_dir``, or ``GenerationResult.load(lazy=True)``):
+    ``read()`` works either way."""
     mime_type: str
     """The encoding of ``data``, e.g. ``"image/png"``."""
     width: int
@@ -33,12 +35,16 @@ class GeneratedImage(Model):
     """The seed this image was made with, when known."""
     metadata: dict[str, str] = Field(default_factory=dict)
     """Backend facts worth keeping (e.g. ``{"preview": "true"}`` for offline previews)."""
+    path: str | None = None
+    """The image file on disk, when the bytes were left there instead of in ``data``."""
 
     @model_validator(mode="before")
     @classmethod
     def _read_header(cls, values: Any) -> Any:
         if not isinstance(values, dict) or not isinstance(values.get("data"), bytes):
             return values
+        if not values["data"]:
+            return values  # left on disk: checked after validation
         try:
             mime, width, height = sniff(values["data"])
         except ValueError as exc:
@@ -53,6 +59,10 @@ class GeneratedImage(Model):
 
     @model_validator(mode="after")
     def _check_header(self) -> GeneratedImage:
+        if not self.data:
+            if self.path is None:
+                raise ValueError("data: empty, and no path says where the image is")
+            return self
         # Bytes arriving as base64 JSON skip the before-check above; verify them here.
         if sniff(self.data) != (self.mime_type, self.width, self.height):
             raise ValueError(
@@ -84,6 +94,12 @@ class GeneratedImage(Model):
             }
         )
 
+    def read(self) -> bytes:
+        """The encoded image, from memory or, when it was left on disk, from ``path``."""
+        if self.data or self.path is None:
+            return self.data
+        return Path(self.path).read_bytes()
+
     @property
     def extension(self) -> str:
         """The file extension for ``mime_type``, e.g. ``".png"``."""
@@ -93,7 +109,7 @@ class GeneratedImage(Model):
         """Decode into a ``PIL.Image.Image``."""
         from PIL import Image
 
-        image = Image.open(io.BytesIO(self.data))
+        image = Image.open(io.BytesIO(self.read()))
         image.load()
         return image
 
@@ -102,10 +118,11 @@ class GeneratedImage(Model):
         path = Path(path)
         if not path.suffix:
             path = path.with_suffix(self.extension)
-        return write_atomic(path, self.data)
+        return write_atomic(path, self.read())
 
     def __repr__(self) -> str:
-        return f"GeneratedImage({self.mime_type}, {self.width}x{self.height}, {len(self.data)} B)"
+        held = f"{len(self.data)} B" if self.data else f"on disk at {self.path}"
+        return f"GeneratedImage({self.mime_type}, {self.width}x{self.height}, {held})"
 
 
 class FilteredImage(Model):

@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from contextlib import aclosing
-from typing import Any, Literal, TypeAlias
+from pathlib import Path
+from typing import Literal, TypeAlias, TypeVar
 
 from typing_extensions import Unpack
 
 from . import _guard
 from ._adapt import Plan, fold_negative, plan
-from ._batch import as_completed, check_concurrency
+from ._batch import BatchItem, as_completed, check_concurrency, item_request
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
 from ._image import GenerationOutput
 from ._options import ImageOptions, ImageOptionsDict
 from ._portal import run_sync
 from ._prompt import EnhancedPrompt, EnhanceRequest
+from ._ratelimit import Limiter, RateLimit
 from ._request import Request, make_request
 from ._result import GenerationResult
 from ._retry import RetryPolicy
 from ._run import RunState, Tally
+from ._store import ResultStore
 from .enhancers import EnhanceFunction, Enhancer, FunctionEnhancer
 from .generators import Generator
 from .styles import StylePreset
 
-BatchItem: TypeAlias = str | Mapping[str, Any]
-"""A batch input: the prompt, or a mapping with ``prompt`` plus per-item ``style``/options."""
+T = TypeVar("T")
 Style: TypeAlias = str | StylePreset | None
 
 
@@ -45,6 +47,8 @@ class Pipeline:
         strict: refuse options the caller set that the generator would have to drop or
             fold, instead of adapting them with a warning. (Negatives an enhancer or style
             preset adds are still folded for a generator without negative prompts.)
+        enhance_rate_limit: requests per minute to the enhancer, shared by all tasks.
+        generate_rate_limit: requests per minute to the generator, shared by all tasks.
 
     Example:
         >>> pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
@@ -63,6 +67,8 @@ class Pipeline:
         generate_retry: RetryPolicy | None = None,
         on_enhance_error: Literal["raise", "fallback"] = "raise",
         strict: bool = False,
+        enhance_rate_limit: RateLimit | None = None,
+        generate_rate_limit: RateLimit | None = None,
     ) -> None:
         if on_enhance_error not in ("raise", "fallback"):
             raise InvalidRequestError(
@@ -77,6 +83,8 @@ class Pipeline:
         self.generate_retry = generate_retry or retry
         self.on_enhance_error = on_enhance_error
         self.strict = strict
+        self._enhance_limiter = Limiter(enhance_rate_limit) if enhance_rate_limit else None
+        self._generate_limiter = Limiter(generate_rate_limit) if generate_rate_limit else None
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -145,16 +153,25 @@ class Pipeline:
         *,
         concurrency: int = 8,
         style: Style = None,
+        out_dir: str | Path | None = None,
+        keep_images: bool = True,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Run every prompt, at most ``concurrency`` at once; results in input order.
 
         Never raises for one item: a failed item is a result with ``ok=False`` and
         ``error`` set. Shared options are checked first and raise ``InvalidRequestError``.
+        ``out_dir`` and ``keep_images`` work as in ``stream``.
         """
-        results = [
-            r async for r in self.stream(prompts, concurrency=concurrency, style=style, **options)
-        ]
+        stream = self.stream(
+            prompts,
+            concurrency=concurrency,
+            style=style,
+            out_dir=out_dir,
+            keep_images=keep_images,
+            **options,
+        )
+        results = [result async for result in stream]
         return sorted(results, key=lambda r: r.index or 0)
 
     async def stream(
@@ -163,6 +180,8 @@ class Pipeline:
         *,
         concurrency: int = 8,
         style: Style = None,
+        out_dir: str | Path | None = None,
+        keep_images: bool = True,
         **options: Unpack[ImageOptionsDict],
     ) -> AsyncGenerator[GenerationResult, None]:
         """Like ``arun_many``, but yield each result as it finishes (completion order).
@@ -170,12 +189,32 @@ class Pipeline:
         ``result.index`` is the item's position in ``prompts``. Closing the stream cancels
         the work still in flight; to have that happen the moment you leave the loop, use
         ``async with contextlib.aclosing(pipe.stream(...)) as results:``.
+
+        With ``out_dir``, each successful result is saved to ``out_dir/<id>/`` the moment
+        it finishes, and inputs already done there (same prompt, style and options) are
+        not run again: their saved result is yielded instead, with a ``resumed`` warning.
+        With ``keep_images=False`` as well, image bytes are dropped from memory once saved
+        (``image.path`` and ``image.read()`` reach them), so a batch of any size runs in
+        bounded memory.
         """
         limit = check_concurrency(concurrency)
         make_request("shared options", style, options)  # fail fast on shared options
+        store = ResultStore(out_dir) if out_dir is not None else None
 
         async def one(index: int, item: BatchItem) -> GenerationResult:
-            return await self._run_item(index, item, style, options)
+            state = RunState(None, index=index)
+            try:
+                state.request = item_request(item, style, options)
+                if store is not None and (done := store.take(state.request)) is not None:
+                    return store.resumed(done, index)
+                await self._execute(state, self._plan(state.request))
+            except Exception as exc:  # one item's failure never sinks the batch
+                return state.result(error=exc)
+            if store is None:
+                return state.result()
+            return await _finish(
+                asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
+            )
 
         async with aclosing(as_completed(one, prompts, limit)) as results:
             async for result in results:
@@ -207,10 +246,20 @@ class Pipeline:
         *,
         concurrency: int = 8,
         style: Style = None,
+        out_dir: str | Path | None = None,
+        keep_images: bool = True,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Sync twin of ``arun_many``."""
-        return run_sync(self.arun_many(prompts, concurrency=concurrency, style=style, **options))
+        many = self.arun_many(
+            prompts,
+            concurrency=concurrency,
+            style=style,
+            out_dir=out_dir,
+            keep_images=keep_images,
+            **options,
+        )
+        return run_sync(many)
 
     # -- stages -------------------------------------------------------------------------
 
@@ -218,24 +267,6 @@ class Pipeline:
         _guard.check_backend(self.enhancer)
         _guard.check_backend(self.generator)
         return plan(request.options, self.generator.capabilities, strict=self.strict)
-
-    async def _run_item(
-        self, index: int, item: BatchItem, style: Style, options: Mapping[str, Any]
-    ) -> GenerationResult:
-        state = RunState(None, index=index)
-        try:
-            if isinstance(item, Mapping):
-                fields = dict(item)
-                if "prompt" not in fields:
-                    raise InvalidRequestError("prompt: missing from the batch item", field="prompt")
-                prompt, style = fields.pop("prompt"), fields.pop("style", style)
-                state.request = make_request(prompt, style, {**options, **fields})
-            else:
-                state.request = make_request(item, style, options)
-            await self._execute(state, self._plan(state.request))
-        except Exception as exc:  # one item's failure never sinks the batch
-            return state.result(error=exc)
-        return state.result()
 
     async def _execute(self, state: RunState, run_plan: Plan) -> None:
         assert state.request is not None
@@ -260,7 +291,8 @@ class Pipeline:
         try:
             with state.stage("enhance", self.enhancer) as tally:
                 return await self.enhance_retry.call(
-                    lambda: attempt(enhance_request), on_attempt=tally
+                    lambda: _limited(self._enhance_limiter, lambda: attempt(enhance_request)),
+                    on_attempt=tally,
                 )
         except BackendError as exc:
             if self.on_enhance_error != "fallback":
@@ -305,9 +337,28 @@ class Pipeline:
     async def _generate_call(
         self, prompt: EnhancedPrompt, options: ImageOptions, tally: Tally
     ) -> GenerationOutput:
-        return await self.generate_retry.call(
-            lambda: self.generator.generate(prompt, options), on_attempt=tally
-        )
+        def attempt() -> Awaitable[GenerationOutput]:
+            return _limited(
+                self._generate_limiter, lambda: self.generator.generate(prompt, options)
+            )
+
+        return await self.generate_retry.call(attempt, on_attempt=tally)
+
+
+async def _finish(work: Awaitable[T]) -> T:
+    """Await ``work`` to the end even if cancelled meanwhile (then re-raise the cancel):
+    an image already paid for is written to disk before a cancelled batch stops."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
+def _limited(limiter: Limiter | None, fn: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+    """``fn()``, in its turn under ``limiter`` when there is one."""
+    return limiter.call(fn) if limiter is not None else fn()
 
 
 def _call_options(options: ImageOptions, number: int, count: int) -> ImageOptions:

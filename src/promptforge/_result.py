@@ -108,11 +108,12 @@ class GenerationResult(Model):
         root = Path(root)
         staging = staging_dir(root, self.id)
         try:
-            document = self.model_dump(mode="json", exclude={"images": {"__all__": {"data"}}})
+            skip = {"images": {"__all__": {"data", "path"}}}
+            document = self.model_dump(mode="json", exclude=skip)
             images = zip(self.images, document["images"], strict=True)
             for number, (image, entry) in enumerate(images):
                 entry["file"] = f"image-{number}{image.extension}"
-                (staging / entry["file"]).write_bytes(image.data)
+                (staging / entry["file"]).write_bytes(image.read())
             with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=2, ensure_ascii=False)
                 handle.flush()
@@ -125,10 +126,18 @@ class GenerationResult(Model):
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> GenerationResult:
-        """Read back a folder written by ``save``."""
+    def load(cls, folder: str | Path, *, lazy: bool = False) -> GenerationResult:
+        """Read back a folder written by ``save``.
+
+        With ``lazy``, image bytes stay on disk: each image gets a ``path`` and an empty
+        ``data``, and ``image.read()`` loads it when needed.
+        """
         folder = Path(folder)
         document: dict[str, Any] = json.loads((folder / RESULT_FILE).read_text("utf-8"))
         for entry in document.get("images", []):
-            entry["data"] = (folder / entry.pop("file")).read_bytes()
+            file = folder / entry.pop("file")
+            if lazy:
+                entry["path"] = str(file.resolve())
+            else:
+                entry["data"] = file.read_bytes()
         return cls.model_validate(document)

@@ -1,0 +1,78 @@
+"""``RateLimit``: requests per minute, spread evenly, shared by every task of a pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from pydantic import Field
+
+from . import _retry
+from ._errors import RateLimitedError
+from ._model import Model
+
+T = TypeVar("T")
+
+
+class RateLimit(Model):
+    """At most ``rpm`` requests per minute to one backend, evenly spaced (no burst at the
+    top of each minute). Retries spend quota too, and a 429 pauses every task, not only
+    the one that got it.
+
+    Example:
+        >>> Pipeline(enhancer, generator, generate_rate_limit=RateLimit(rpm=60))
+    """
+
+    rpm: float = Field(gt=0)
+    """Requests per minute allowed."""
+    burst: int = Field(default=1, ge=1)
+    """Requests that may start together after a quiet spell (1: perfectly even spacing)."""
+
+
+class Limiter:
+    """The running state of a ``RateLimit``: a schedule of start times, first come first
+    served. ``clock`` and ``sleep`` default to the retry clock, which
+    ``promptforge.testing.instant_retries`` makes virtual."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.limit = limit
+        self.interval = 60.0 / limit.rpm
+        self._clock = clock or (lambda: _retry._now())
+        self._sleep = sleep or (lambda seconds: _retry._sleep(seconds))
+        self._next = -float("inf")
+        """The earliest time the next request may start."""
+        self._hold_until = -float("inf")
+        """No request starts before this (set by a 429)."""
+
+    async def acquire(self) -> None:
+        """Wait for this caller's slot. Slots are handed out in call order."""
+        now = self._clock()
+        earliest = now - (self.limit.burst - 1) * self.interval
+        slot = max(self._next, earliest)
+        self._next = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+        while (wait := self._hold_until - self._clock()) > 0:  # a 429 came in meanwhile
+            await self._sleep(wait)
+
+    def penalize(self, error: BaseException) -> None:
+        """After a 429, hold every request, waiting ones included, until the hint has passed."""
+        if isinstance(error, RateLimitedError):
+            pause = error.retry_after if error.retry_after is not None else self.interval
+            self._hold_until = max(self._hold_until, self._clock() + pause)
+            self._next = max(self._next, self._hold_until)
+
+    async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """``fn()`` in its turn; a 429 from it slows every task."""
+        await self.acquire()
+        try:
+            return await fn()
+        except RateLimitedError as exc:
+            self.penalize(exc)
+            raise
