@@ -8,7 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from promptforge import InvalidRequestError, Pipeline, StylePreset
-from promptforge.styles import _registry, get_style, list_styles, load_styles, register_style
+from promptforge.styles import (
+    CATEGORIES,
+    _registry,
+    get_style,
+    list_styles,
+    load_styles,
+    register_style,
+)
 from promptforge.testing import FakeEnhancer, FakeGenerator
 
 
@@ -73,3 +80,42 @@ def test_load_styles_from_a_file(tmp_path: Path) -> None:
 def test_preset_names_are_identifiers() -> None:
     with pytest.raises(ValidationError):
         StylePreset(name="Has Spaces", description="x", phrases=["y"])
+
+
+def test_list_styles_by_category() -> None:
+    photos = list_styles("photography")
+    assert photos
+    assert all(preset.category == "photography" for preset in photos)
+    assert sum(len(list_styles(c)) for c in CATEGORIES) == len(list_styles())
+    assert len(list_styles()) >= 40
+    with pytest.raises(InvalidRequestError, match="category: 'sculpture' is not one of"):
+        list_styles("sculpture")
+
+
+def test_every_builtin_preset_is_complete() -> None:
+    for preset in list_styles():
+        assert preset.composition, preset.name
+        assert preset.lighting, preset.name
+        assert preset.negative, preset.name
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "No such file"),
+        ("{not json", "Expecting property name"),
+        ('{"name": "x"}', "expected a JSON list"),
+        ('[{"name": "Bad Name", "description": "d", "phrases": ["p"]}]', "preset 0: name"),
+        ('[{"name": "watercolor", "description": "d", "phrases": ["p"]}]', "already exist"),
+    ],
+)
+def test_load_styles_names_the_file_and_the_problem(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    path = tmp_path / "mine.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(InvalidRequestError, match=message) as raised:
+        load_styles(path)
+    assert "mine.json" in str(raised.value)
+    assert get_style("watercolor").description != "d"  # nothing registered on failure

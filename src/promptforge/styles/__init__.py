@@ -6,6 +6,13 @@
 """
 
 from ._preset import StylePreset
-from ._registry import get_style, list_styles, load_styles, register_style
+from ._registry import CATEGORIES, get_style, list_styles, load_styles, register_style
 
-__all__ = ["StylePreset", "get_style", "list_styles", "load_styles", "register_style"]
+__all__ = [
+    "CATEGORIES",
+    "StylePreset",
+    "get_style",
+    "list_styles",
+    "load_styles",
+    "register_style",
+]

@@ -7,9 +7,14 @@ import json
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import get_args
+
+from pydantic import ValidationError
 
 from .._errors import InvalidRequestError
-from ._preset import StylePreset
+from ._preset import Category, StylePreset
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 _custom: dict[str, StylePreset] = {}
 
@@ -25,9 +30,20 @@ def _all() -> dict[str, StylePreset]:
     return {**_builtin(), **_custom}
 
 
-def list_styles() -> list[StylePreset]:
-    """Every preset, built-in and registered, sorted by name."""
-    return sorted(_all().values(), key=lambda preset: preset.name)
+def list_styles(category: str | None = None) -> list[StylePreset]:
+    """Every preset, built-in and registered, sorted by name; only ``category``'s if given.
+
+    Raises:
+        InvalidRequestError: ``category`` is not one of ``CATEGORIES``.
+    """
+    if category is not None and category not in CATEGORIES:
+        raise InvalidRequestError(
+            f"category: {category!r} is not one of {', '.join(CATEGORIES)}",
+            field="category",
+            allowed=CATEGORIES,
+        )
+    presets = sorted(_all().values(), key=lambda preset: preset.name)
+    return [p for p in presets if category is None or p.category == category]
 
 
 def get_style(name: str) -> StylePreset:
@@ -77,6 +93,38 @@ def register_style(preset: StylePreset, *, replace: bool = False) -> StylePreset
 
 
 def load_styles(path: str | Path, *, replace: bool = False) -> list[StylePreset]:
-    """Register every preset in a JSON file holding a list of preset objects."""
-    raw = json.loads(Path(path).read_text("utf-8"))
-    return [register_style(StylePreset.model_validate(item), replace=replace) for item in raw]
+    """Register every preset in a JSON file holding a list of preset objects.
+
+    The file is checked whole before anything is registered.
+
+    Raises:
+        InvalidRequestError: the file is missing, is not a JSON list of presets, or holds an
+            invalid preset or a taken name; the message names the file and the entry.
+    """
+    try:
+        raw = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidRequestError(f"styles file {str(path)!r}: {exc}", field="styles") from None
+    if not isinstance(raw, list):
+        raise InvalidRequestError(
+            f"styles file {str(path)!r}: expected a JSON list of presets", field="styles"
+        )
+    presets = []
+    for number, item in enumerate(raw):
+        try:
+            presets.append(StylePreset.model_validate(item))
+        except ValidationError as exc:
+            problem = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise InvalidRequestError(
+                f"styles file {str(path)!r}, preset {number}: {where}: {problem['msg']}",
+                field="styles",
+            ) from None
+    taken = [p.name for p in presets if p.name in _all()]
+    if taken and not replace:
+        raise InvalidRequestError(
+            f"styles file {str(path)!r}: {', '.join(taken)} already exist; "
+            "pass replace=True to override",
+            field="styles",
+        )
+    return [register_style(preset, replace=replace) for preset in presets]
