@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +56,14 @@ class GoogleServer:
         self.defaults: dict[str, Responder] = {}
         self.requests: list[Recorded] = []
         self.latency = 0.0
+        self.method_latency: dict[str, float] = {}
+        """Extra seconds per method, e.g. ``{"predict": 0.3}``."""
+        self.in_flight: Counter[str] = Counter()
+        self.max_in_flight: Counter[str] = Counter()
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        """How many answers of each (method, status) were sent."""
+        self._quota: dict[str, _Bucket] = {}
+        self._faults: dict[str, tuple[float, float, random.Random]] = {}
         self._lock = threading.Lock()
         server = self
 
@@ -67,7 +76,7 @@ class GoogleServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_port}"
 
@@ -90,6 +99,14 @@ class GoogleServer:
         """The reply (or a function of the request) for ``method`` once its script is empty."""
         self.defaults[method] = reply
 
+    def quota(self, method: str, rpm: float, burst: int = 2) -> None:
+        """Answer 429 when ``method`` is called faster than ``rpm`` (a token bucket)."""
+        self._quota[method] = _Bucket(rpm / 60.0, burst)
+
+    def faults(self, method: str, *, p429: float, p503: float, seed: int = 1) -> None:
+        """Fail that share of ``method`` calls with 429 (``retryDelay``) or 503, at random."""
+        self._faults[method] = (p429, p503, random.Random(seed))
+
     def calls(self, method: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method]
 
@@ -107,13 +124,40 @@ class GoogleServer:
         )
         with self._lock:
             self.requests.append(recorded)
-            queue = self.scripts.get(method)
-            reply = queue.popleft() if queue else self.defaults.get(method)
-        if callable(reply):
-            reply = reply(recorded)
-        if reply is None:
-            reply = error(404, "NOT_FOUND", f"no scripted reply for {method}")
-        time.sleep(self.latency + reply.delay)
+            self.in_flight[method] += 1
+            self.max_in_flight[method] = max(self.max_in_flight[method], self.in_flight[method])
+            reply: Responder | None = self._fault(method)
+            if reply is None:
+                queue = self.scripts.get(method)
+                reply = queue.popleft() if queue else self.defaults.get(method)
+        try:
+            if callable(reply):
+                reply = reply(recorded)
+            if reply is None:
+                reply = error(404, "NOT_FOUND", f"no scripted reply for {method}")
+            time.sleep(self.latency + self.method_latency.get(method, 0.0) + reply.delay)
+            self._send(handler, method, reply)
+        finally:
+            with self._lock:
+                self.in_flight[method] -= 1
+
+    def _fault(self, method: str) -> Reply | None:
+        """A quota or injected failure for this call, if any (called under the lock)."""
+        bucket = self._quota.get(method)
+        if bucket is not None and not bucket.take():
+            return rate_limited("1s")
+        if method in self._faults:
+            p429, p503, rng = self._faults[method]
+            draw = rng.random()
+            if draw < p429:
+                return rate_limited("0.2s")
+            if draw < p429 + p503:
+                return error(503, "UNAVAILABLE", "The service is currently unavailable.")
+        return None
+
+    def _send(self, handler: BaseHTTPRequestHandler, method: str, reply: Reply) -> None:
+        with self._lock:
+            self.statuses[method, 0 if reply.drop else reply.status] += 1
         if reply.drop:
             handler.close_connection = True
             handler.connection.close()
@@ -129,6 +173,27 @@ class GoogleServer:
             handler.send_header(key, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # many concurrent clients; the default backlog is 5
+
+
+class _Bucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.stamp = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
 
 
 # -- bodies in Google's wire format ------------------------------------------------------

@@ -247,3 +247,29 @@ def test_rate_limited_error_carries_retry_after_from_header(
     with pytest.raises(RateLimitedError) as raised:
         pipe(vertex_client, retry=RetryPolicy.none()).run("a corgi")
     assert raised.value.retry_after == 11.0
+
+
+def test_the_rate_limit_keeps_within_the_servers_quota(
+    server: GoogleServer, vertex_client: Client
+) -> None:
+    from promptforge import RateLimit
+
+    server.default("predict", wire.imagen_for_request)
+    server.quota("predict", rpm=3000)
+    prompts = [f"corgi {i}" for i in range(16)]
+    unlimited = Pipeline(
+        FakeEnhancer(), ImagenGenerator(client=vertex_client), retry=RetryPolicy.none()
+    )
+    flooded = unlimited.run_many(prompts, concurrency=16)
+    assert server.statuses["predict", 429] > 0  # without a limit the quota is exceeded
+    server.statuses.clear()
+    limited = Pipeline(
+        FakeEnhancer(),
+        ImagenGenerator(client=vertex_client),
+        retry=RetryPolicy.none(),
+        generate_rate_limit=RateLimit(rpm=3000),
+    )
+    results = limited.run_many(prompts, concurrency=16)
+    assert all(r.ok for r in results)
+    assert server.statuses["predict", 429] == 0
+    assert not all(r.ok for r in flooded)
