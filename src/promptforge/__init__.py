@@ -19,8 +19,8 @@ from ._errors import (
 from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._options import ImageOptions
 from ._pipeline import Pipeline
-from ._ratelimit import RateLimit
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
+from ._ratelimit import RateLimit
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport
 from ._retry import RetryPolicy
