@@ -43,6 +43,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (``time.monotonic``)."""
 
 
 Responder: TypeAlias = "Reply | Callable[[Recorded], Reply]"
@@ -51,7 +53,9 @@ Responder: TypeAlias = "Reply | Callable[[Recorded], Reply]"
 class GoogleServer:
     """Scripted fake of Google's generative endpoints. Use as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_alive: bool = False) -> None:
+        self.keep_alive = keep_alive
+        """Keep connections open between requests (off in tests: no pooled sockets linger)."""
         self.scripts: dict[str, deque[Reply]] = {}
         self.defaults: dict[str, Responder] = {}
         self.requests: list[Recorded] = []
@@ -72,6 +76,9 @@ class GoogleServer:
 
             def do_POST(self) -> None:
                 server._handle(self)
+
+            def do_GET(self) -> None:
+                server._send_json(self, 200, server.stats())
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -162,17 +169,38 @@ class GoogleServer:
             handler.close_connection = True
             handler.connection.close()
             return
-        data = json.dumps(reply.body if reply.body is not None else {}).encode()
-        handler.send_response(reply.status)
+        self._send_json(handler, reply.status, reply.body or {}, reply.headers)
+
+    def _send_json(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: object,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = json.dumps(body).encode()
+        handler.send_response(status)
         handler.send_header("content-type", "application/json")
         handler.send_header("content-length", str(len(data)))
-        # No keep-alive: clients hold no pooled sockets between tests.
-        handler.send_header("connection", "close")
-        handler.close_connection = True
-        for key, value in reply.headers.items():
+        if not self.keep_alive:
+            handler.send_header("connection", "close")
+            handler.close_connection = True
+        for key, value in (headers or {}).items():
             handler.send_header(key, value)
         handler.end_headers()
         handler.wfile.write(data)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters as JSON-ready data (also served at ``GET /``)."""
+        with self._lock:
+            return {
+                "statuses": [[m, s, n] for (m, s), n in self.statuses.items()],
+                "max_in_flight": dict(self.max_in_flight),
+                "arrivals": {
+                    method: [r.at for r in self.requests if r.method == method]
+                    for method in {r.method for r in self.requests}
+                },
+            }
 
 
 class _Server(ThreadingHTTPServer):
@@ -298,3 +326,31 @@ def gemini_image_for_request(request: Recorded) -> Reply:
     config = request.body.get("generationConfig", {}).get("imageConfig", {})
     width, height = size_for(config.get("aspectRatio", "1:1"), 64)
     return image(image_bytes(width, height), note="Here is your image.")
+
+
+def serve(config: dict[str, Any]) -> None:
+    """Run a server in this process until stdin closes; print its URL first.
+
+    ``config``: ``latency`` (per method), ``quota`` (per method rpm), ``faults`` (per
+    method ``[p429, p503, seed]``). Answers a Gemini spec to ``generateContent`` and
+    images of the requested shape to ``predict``. Used by the benchmarks, so the server
+    does not share the measured process (and its GIL).
+    """
+    import sys
+
+    with GoogleServer(keep_alive=True) as server:
+        server.default("generateContent", spec(subject="a corgi", lighting="soft light"))
+        server.default("predict", imagen_for_request)
+        server.method_latency.update(config.get("latency", {}))
+        for method, rpm in config.get("quota", {}).items():
+            server.quota(method, rpm=rpm)
+        for method, (p429, p503, seed) in config.get("faults", {}).items():
+            server.faults(method, p429=p429, p503=p503, seed=seed)
+        print(server.url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {})
