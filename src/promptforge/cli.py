@@ -1,0 +1,245 @@
+"""The ``promptforge`` command line: ``generate``, ``enhance``, ``batch`` and ``styles``.
+
+Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
+failure, 5 configuration, 130 interrupted. Errors print one line on stderr; ``--debug``
+adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ._adapt import plan
+from ._cli_backends import BACKENDS, build_pipeline
+from ._errors import (
+    BackendError,
+    ConfigurationError,
+    ContentBlockedError,
+    InvalidRequestError,
+    PromptforgeError,
+)
+from ._pipeline import Pipeline
+from ._request import Request, make_request
+from ._result import RESULT_FILE, GenerationResult
+from .styles import CATEGORIES, list_styles, load_styles
+
+OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION = range(6)
+INTERRUPTED = 130
+EXIT_CODES: dict[type[BaseException], int] = {
+    InvalidRequestError: BAD_INPUT,
+    ContentBlockedError: BLOCKED,
+    BackendError: BACKEND_FAILURE,
+    ConfigurationError: CONFIGURATION,
+}
+
+
+class UsageError(Exception):
+    """A command line argparse rejected; exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script exits with it)."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if getattr(args, "styles_file", None):
+            load_styles(args.styles_file, replace=True)
+        return int(args.command(args))
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else OK
+    except KeyboardInterrupt:
+        print("promptforge: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"promptforge: error: {describe(exc, debug=debug)}", file=sys.stderr)
+        return exit_code(exc)
+
+
+def exit_code(error: BaseException | type[BaseException]) -> int:
+    """The documented exit code for an exception or exception class."""
+    cls = error if isinstance(error, type) else type(error)
+    if issubclass(cls, UsageError):
+        return BAD_INPUT
+    return next((code for base, code in EXIT_CODES.items() if issubclass(cls, base)), UNEXPECTED)
+
+
+def describe(error: BaseException, *, debug: bool = False) -> str:
+    """One line for stderr: promptforge errors say what to do; others name their type."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, PromptforgeError | UsageError):
+        return text
+    hint = "" if debug else " (run with --debug for the traceback)"
+    return f"{type(error).__name__}: {text}{hint}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, one subcommand per job."""
+    from . import __version__
+
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--backend", choices=BACKENDS, default=argparse.SUPPRESS,
+        help="auto (default): Google when credentials are set, else offline",
+    )  # fmt: skip
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON for scripts")  # fmt: skip
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks")  # fmt: skip
+    common.add_argument("--styles-file", metavar="FILE", default=argparse.SUPPRESS,
+                        help="load extra style presets from a JSON file")  # fmt: skip
+    parser = _Parser(
+        prog="promptforge",
+        description="Turn a short idea into images: enhance the prompt, then render it.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"promptforge {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    generate = commands.add_parser("generate", parents=[common], help="enhance and render")
+    generate.add_argument("prompt", help="the idea, in a few words")
+    _image_options(generate)
+    generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
+    generate.set_defaults(command=_generate)
+
+    enhance = commands.add_parser("enhance", parents=[common], help="the prompt only, no image")
+    enhance.add_argument("prompt", help="the idea, in a few words")
+    enhance.add_argument("--style", help="a style preset (see `promptforge styles`)")
+    enhance.add_argument("--negative", help="what to keep out, comma-separated")
+    enhance.set_defaults(command=_enhance)
+
+    batch = commands.add_parser("batch", parents=[common], help="many prompts from a file")
+    batch.add_argument("file", type=Path, help="one prompt per line, or JSONL")
+    batch.add_argument("--concurrency", type=int, default=8, help="at once (default: 8)")
+    batch.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
+    _image_options(batch)
+    batch.set_defaults(command=_batch)
+
+    styles = commands.add_parser("styles", parents=[common], help="list the style presets")
+    styles.add_argument("--category", choices=CATEGORIES, help="only this category")
+    styles.set_defaults(command=_styles)
+    return parser
+
+
+def _image_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", type=int, default=argparse.SUPPRESS, help="images (default: 1)")
+    parser.add_argument("--aspect", dest="aspect_ratio", default=argparse.SUPPRESS,
+                        help="aspect ratio, e.g. 16:9 (default: 1:1)")  # fmt: skip
+    parser.add_argument("--style", help="a style preset (see `promptforge styles`)")
+    parser.add_argument("--negative", dest="negative_prompt", default=argparse.SUPPRESS,
+                        help="what to keep out, comma-separated")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="repeatable noise")
+
+
+def image_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The image options given on the command line (the rest keep their defaults)."""
+    names = ("n", "aspect_ratio", "negative_prompt", "seed")
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+
+
+def pipeline_for(args: argparse.Namespace) -> Pipeline:
+    """The pipeline ``--backend`` asks for; a fallback notice is kept for ``announce``."""
+    notes: list[str] = []
+    pipe = build_pipeline(getattr(args, "backend", "auto"), notes.append)
+    args.notes = notes
+    return pipe
+
+
+def announce(args: argparse.Namespace) -> None:
+    """Print the backend notice (once the input is known to be good: bad input is one line)."""
+    for note in getattr(args, "notes", []):
+        print(f"promptforge: {note}", file=sys.stderr)
+    args.notes = []
+
+
+def check(pipe: Pipeline, request: Request) -> None:
+    """Refuse ``request`` now if the pipeline's generator cannot take it.
+
+    Raises:
+        InvalidRequestError: as the pipeline would, before anything is sent.
+    """
+    plan(request.options, pipe.generator.capabilities, strict=pipe.strict)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    pipe = pipeline_for(args)
+    options = image_options(args)
+    check(pipe, make_request(args.prompt, args.style, options))
+    announce(args)
+    result = pipe.run(args.prompt, style=args.style, **options)
+    folder = result.save(args.out)
+    if getattr(args, "json", False):
+        document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
+        print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))
+        return OK
+    _print_prompt(result)
+    for number, image in enumerate(result.images):
+        kind = " preview" if image.metadata.get("preview") == "true" else ""
+        path = folder / f"image-{number}{image.extension}"
+        print(f"{'image:':<10}{path}  {image.width}x{image.height}{kind}")
+    for warning in result.warnings:
+        print(f"{'warning:':<10}{warning}")
+    print(f"{'saved:':<10}{folder}/ (images and {RESULT_FILE})")
+    return OK
+
+
+def _print_prompt(result: GenerationResult) -> None:
+    assert result.prompt is not None  # a successful run always has its prompt
+    print(f"{'prompt:':<10}{result.prompt.text}")
+    if result.prompt.negative_prompt:
+        print(f"{'negative:':<10}{result.prompt.negative_prompt}")
+
+
+def _enhance(args: argparse.Namespace) -> int:
+    pipe = pipeline_for(args)
+    make_request(args.prompt, args.style, {"negative_prompt": args.negative})
+    announce(args)
+    prompt = pipe.enhance(args.prompt, style=args.style, negative_prompt=args.negative)
+    if getattr(args, "json", False):
+        print(json.dumps(prompt.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return OK
+    print(f"{'prompt:':<13}{prompt.text}")
+    print(f"{'negative:':<13}{prompt.negative_prompt or '-'}")
+    if prompt.style:
+        print(f"{'preset:':<13}{prompt.style}")
+    for lever, value in (prompt.spec.model_dump() if prompt.spec else {}).items():
+        if value and lever != "negative":
+            text = "; ".join(value) if isinstance(value, list) else value
+            print(f"{lever + ':':<13}{text}")
+    return OK
+
+
+def _styles(args: argparse.Namespace) -> int:
+    presets = list_styles(args.category)
+    if getattr(args, "json", False):
+        print(json.dumps([p.model_dump(mode="json") for p in presets], indent=2))
+        return OK
+    rows = [("NAME", "CATEGORY", "DESCRIPTION")] + [
+        (p.name, p.category, p.description) for p in presets
+    ]
+    name, category = (max(len(row[i]) for row in rows) for i in (0, 1))
+    for row in rows:
+        print(f"{row[0]:<{name}}  {row[1]:<{category}}  {row[2]}")
+    return OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from ._cli_batch import run_batch
+
+    return run_batch(args, pipeline_for(args), image_options(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
