@@ -255,6 +255,16 @@ def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str], monkeypatch: Any) 
     assert run(capsys, "generate", "a fox") == (cli.INTERRUPTED, "", "promptforge: interrupted\n")
 
 
+def test_a_closed_pipe_is_not_an_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def closed(category: object) -> None:
+        raise BrokenPipeError  # as when `promptforge styles | head -2` stops reading
+
+    monkeypatch.setattr(cli, "list_styles", closed)
+    assert run(capsys, "styles") == (cli.PIPE_CLOSED, "", "")
+
+
 def test_generate_reports_warnings(capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
     use_pipeline(monkeypatch, Pipeline(RuleEnhancer(), FakeGenerator()))
     code, out, _ = run(capsys, "generate", "a fox", "-n", "6", "--out", "/tmp/pf-cli-warn")

@@ -1,14 +1,16 @@
 """The ``promptforge`` command line: ``generate``, ``enhance``, ``batch`` and ``styles``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
-failure, 5 configuration, 130 interrupted. Errors print one line on stderr; ``--debug``
-adds the traceback.
+failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
+one line on stderr; ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -31,6 +33,7 @@ from .styles import CATEGORIES, list_styles, load_styles
 
 OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION = range(6)
 INTERRUPTED = 130
+PIPE_CLOSED = 141
 EXIT_CODES: dict[type[BaseException], int] = {
     InvalidRequestError: BAD_INPUT,
     ContentBlockedError: BLOCKED,
@@ -61,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("promptforge: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return PIPE_CLOSED
     except Exception as exc:
         if debug:
             traceback.print_exc()

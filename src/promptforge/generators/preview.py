@@ -58,6 +58,7 @@ class PreviewGenerator(Generator):
         size = pixel_size(options.aspect_ratio)
         mime = options.output_mime_type or "image/png"
         palette = tuple(palette_from_text(_colour_text(prompt)))
+        seed = "no seed" if options.seed is None else f"seed {options.seed}"
         images = []
         for number in range(options.n):
             variant = f"{number + 1}/{options.n}"
@@ -66,10 +67,7 @@ class PreviewGenerator(Generator):
                 rows=_rows(prompt, options.negative_prompt),
                 palette=palette,
                 composition=(prompt.spec.composition or "") if prompt.spec else prompt.text,
-                footer=(
-                    f"{size[0]}x{size[1]}  {options.aspect_ratio}  seed {options.seed}  "
-                    f"image {variant}"
-                ),
+                footer=f"{size[0]}x{size[1]}  {options.aspect_ratio}  {seed}  image {variant}",
                 seed=f"{prompt.text}|{options.seed}|{number}",
             )
             chunks = {
