@@ -8,10 +8,12 @@ RUN = $(UV) run --frozen
 
 env:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --all-extras --quiet
 
+# Offline on a fresh machine (no credentials: RuleEnhancer + PreviewGenerator); with
+# GOOGLE_API_KEY or Vertex AI settings in the environment it renders with Google instead.
 demo: env
-	$(RUN) python examples/quickstart.py
+	$(RUN) promptforge generate "fluffy corgi wearing a tiny crown, sitting on a velvet cushion" --out out/
 
 lint: env
 	$(RUN) ruff check src tests examples benchmarks

@@ -34,6 +34,6 @@ def test_quickstart_saves_a_result_that_loads_back(tmp_path: Path) -> None:
     assert "reads back equal: True" in out
 
 
-@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py"])
+@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py", "offline.py"])
 def test_example_runs(name: str, tmp_path: Path) -> None:
     assert run(name, str(tmp_path)).strip()

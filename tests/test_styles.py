@@ -119,3 +119,11 @@ def test_load_styles_names_the_file_and_the_problem(
         load_styles(path)
     assert "mine.json" in str(raised.value)
     assert get_style("watercolor").description != "d"  # nothing registered on failure
+
+
+def test_the_docs_list_every_builtin_preset() -> None:
+    catalogue = (Path(__file__).parent.parent / "docs" / "styles.md").read_text("utf-8")
+    missing = [
+        p.name for p in list_styles() if f"| `{p.name}` | {p.description} |" not in catalogue
+    ]
+    assert not missing, f"docs/styles.md lacks {missing}; regenerate its catalogue"
