@@ -8,9 +8,12 @@ import promptforge
 
 
 def test_import_loads_no_google_sdk_and_no_pillow() -> None:
+    # Measured as what the import adds: the legacy SDKs install ``*-nspkg.pth`` files that
+    # put empty ``google`` / ``google.cloud`` namespace modules in place at interpreter start.
     code = (
-        "import sys, json; import promptforge; from promptforge import Pipeline; "
-        "print(json.dumps(sorted(m for m in sys.modules "
+        "import sys, json; before = set(sys.modules); import promptforge; "
+        "from promptforge import Pipeline; "
+        "print(json.dumps(sorted(m for m in set(sys.modules) - before "
         "if m.split('.')[0] in ('google', 'PIL', 'vertexai'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

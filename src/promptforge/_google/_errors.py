@@ -1,4 +1,8 @@
-"""google-genai, google-auth and transport errors, mapped onto the promptforge tree."""
+"""Google SDK, google-auth and transport errors, mapped onto the promptforge tree.
+
+Covers google-genai (``APIError``) and, for the legacy SDKs, ``google.api_core.exceptions``
+(REST or gRPC); both go through the same status rules.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,12 @@ from ._settings import SETUP_HINT
 _TRANSPORT_NAMES = {
     "TimeoutException", "TransportError", "NetworkError", "ConnectError", "ReadError",
     "WriteError", "RemoteProtocolError", "ProtocolError", "PoolTimeout",
+    # requests and urllib3, under the legacy SDKs' REST transport
+    "ConnectionError", "Timeout", "ChunkedEncodingError",
 }  # fmt: skip
 _RESPONSIBLE_AI = re.compile(r"responsible ai|support codes?|violat|safety", re.IGNORECASE)
 _DELAY = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
+_REST_PREFIX = re.compile(r"^[A-Z]+ \S+: ")  # api_core's "POST https://...: " before a REST message
 
 
 @contextmanager
@@ -48,7 +55,12 @@ def map_error(exc: BaseException, *, model: str) -> PromptforgeError | None:
     module = type(exc).__module__
     if module.startswith("google.genai") and "APIError" in names:
         return _from_api_error(exc, model)
-    if module.startswith(("httpx", "httpcore")) and names & _TRANSPORT_NAMES:
+    if module.startswith("google.api_core"):
+        if "GoogleAPICallError" in names:
+            return _from_api_core(exc, model)
+        if "RetryError" in names:
+            return TransientError(f"{model}: gave up waiting ({exc})")
+    if module.startswith(("httpx", "httpcore", "requests", "urllib3")) and names & _TRANSPORT_NAMES:
         return TransientError(f"{model}: connection failed ({type(exc).__name__}: {exc})")
     if isinstance(exc, TimeoutError | ConnectionError):
         return TransientError(f"{model}: connection failed ({type(exc).__name__}: {exc})")
@@ -62,24 +74,55 @@ def map_error(exc: BaseException, *, model: str) -> PromptforgeError | None:
 
 
 def _from_api_error(exc: Any, model: str) -> PromptforgeError:
-    code: int = int(exc.code or 0)
-    status: str = exc.status or ""
-    message: str = exc.message or str(exc)
-    text = f"{model}: {code} {status}: {message}".replace("  ", " ")
+    details = exc.details if isinstance(exc.details, dict) else {}
+    return _from_status(
+        model,
+        code=int(exc.code or 0),
+        status=exc.status or "",
+        message=exc.message or str(exc),
+        retry_after=_retry_after(exc, details.get("error", details).get("details", [])),
+        bad_key="API_KEY_INVALID" in str(exc.details),
+    )
+
+
+def _from_api_core(exc: Any, model: str) -> PromptforgeError:
+    """``google.api_core.exceptions`` (raised by the legacy SDKs), REST or gRPC."""
+    message = _REST_PREFIX.sub("", str(exc.message or "")) or type(exc).__name__
+    return _from_status(
+        model,
+        code=int(exc.code or 0),
+        status=str(getattr(exc.grpc_status_code, "name", "") or ""),
+        message=message,
+        retry_after=_retry_after(exc, exc.details),
+        bad_key="API_KEY_INVALID" in str(exc.details),
+    )
+
+
+def _from_status(
+    model: str,
+    *,
+    code: int,
+    status: str,
+    message: str,
+    retry_after: float | None,
+    bad_key: bool,
+) -> PromptforgeError:
+    label = f"{code} {status}".strip()  # api_core gives no status name for some codes
+    text = f"{model}: {label}: {message}"
     if code == 429:
-        return RateLimitedError(text, retry_after=_retry_after(exc))
+        return RateLimitedError(text, retry_after=retry_after)
     if code >= 500 or code == 408:
         return TransientError(text, status=code)
     if code == 400 and _RESPONSIBLE_AI.search(message):
         return ContentBlockedError(text, reasons=[message])
-    if code == 400 and "API_KEY_INVALID" in str(exc.details):
+    if code == 400 and bad_key:
         text += " (check GOOGLE_API_KEY / GEMINI_API_KEY or the api_key argument)"
     if code == 404:
         text += _replacement_hint(model)
     return BackendError(text, status=code, retryable=False)
 
 
-def _retry_after(exc: Any) -> float | None:
+def _retry_after(exc: Any, details: Any) -> float | None:
     """The server's hint: the Retry-After header, else ``RetryInfo.retryDelay``."""
     headers = getattr(getattr(exc, "response", None), "headers", None)
     header = headers.get("retry-after") if headers is not None else None
@@ -88,12 +131,14 @@ def _retry_after(exc: Any) -> float | None:
             return float(header)
         except ValueError:
             pass
-    details = exc.details if isinstance(exc.details, dict) else {}
-    for item in details.get("error", details).get("details", []) or []:
+    for item in details or []:
         if isinstance(item, dict) and str(item.get("@type", "")).endswith("RetryInfo"):
             match = _DELAY.match(str(item.get("retryDelay", "")))
             if match:
                 return float(match.group(1))
+        delay = getattr(item, "retry_delay", None)  # a gRPC RetryInfo message
+        if delay is not None:
+            return float(delay.seconds) + float(delay.nanos) / 1e9
     return None
 
 

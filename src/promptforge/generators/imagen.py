@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
+from .._google._imagen import Prediction, announce_retirement, imagen_config, imagen_output
 from .._google._models import DEFAULT_IMAGEN_MODEL, image_model
-from .._image import FilteredImage, GeneratedImage, GenerationOutput
+from .._image import GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from ._base import Generator, GeneratorCapabilities
@@ -17,9 +16,6 @@ from ._base import Generator, GeneratorCapabilities
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
     from google.genai import Client
-
-logger = logging.getLogger("promptforge")
-_announced: set[str] = set()
 
 
 class ImagenGenerator(Generator):
@@ -77,15 +73,7 @@ class ImagenGenerator(Generator):
         )
         # google-genai warns on every generate_images call; we say it once, with the fix.
         warnings.filterwarnings("ignore", message="The generate_images method is deprecated")
-        if self._info.retired() and model not in _announced:
-            _announced.add(model)
-            logger.warning(
-                "%s was retired by Google on %s; calls will fail with 404. Use "
-                "GeminiImageGenerator(model=%r) instead.",
-                model,
-                self._info.retires,
-                self._info.replacement,
-            )
+        announce_retirement(self._info)
 
     def __repr__(self) -> str:
         return f"ImagenGenerator(model={self.model!r})"
@@ -97,61 +85,19 @@ class ImagenGenerator(Generator):
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         from google.genai import types
 
-        config, notes = _config(options, self.capabilities)
+        config, notes = imagen_config(options, self.capabilities)
         with self._google.errors():
             response = await self._google.client().aio.models.generate_images(
                 model=self._google.model,
                 prompt=prompt.text,
                 config=types.GenerateImagesConfig(**config),
             )
-        images: list[GeneratedImage] = []
-        filtered: list[FilteredImage] = []
-        for item in response.generated_images or []:
-            data = item.image.image_bytes if item.image else None
-            if data:
-                revised = item.enhanced_prompt
-                images.append(
-                    GeneratedImage.from_bytes(data, revised_prompt=revised, seed=options.seed)
-                )
-            else:
-                filtered.append(FilteredImage(reason=item.rai_filtered_reason or "filtered"))
-        if not images and not filtered:
-            raise ContentBlockedError(
-                f"{self.model} returned no images: every image was withheld by its safety filter",
-                reasons=["all images filtered"],
+        predictions = (
+            Prediction(
+                item.image.image_bytes if item.image else None,
+                item.enhanced_prompt,
+                item.rai_filtered_reason,
             )
-        return GenerationOutput(images=images, filtered=filtered, warnings=notes)
-
-
-def _config(options: ImageOptions, caps: GeneratorCapabilities) -> tuple[dict[str, Any], list[str]]:
-    """``GenerateImagesConfig`` arguments for ``options``, and the adaptations made."""
-    notes: list[str] = []
-    config: dict[str, Any] = {
-        "number_of_images": options.n,
-        "aspect_ratio": options.aspect_ratio,
-        "include_rai_reason": True,
-        "negative_prompt": options.negative_prompt if caps.negative_prompt else None,
-        "output_mime_type": options.output_mime_type,
-        "output_compression_quality": options.output_compression_quality,
-        "image_size": options.image_size,
-        "enhance_prompt": options.enhance_prompt,
-        "guidance_scale": options.guidance_scale,
-        "labels": options.labels,
-        "add_watermark": options.add_watermark,
-        "seed": options.seed,
-    }
-    if options.safety_filter_level:
-        config["safety_filter_level"] = options.safety_filter_level.upper()
-    if options.person_generation:
-        config["person_generation"] = options.person_generation.upper()
-    if options.seed is not None:
-        if options.add_watermark:
-            config["seed"] = None
-            notes.append(
-                "seed needs add_watermark=False, but the watermark was asked for; seed dropped"
-            )
-        else:
-            config["add_watermark"] = False
-            if options.add_watermark is None:
-                notes.append("seed needs the watermark off; add_watermark set to False")
-    return {key: value for key, value in config.items() if value is not None}, notes
+            for item in response.generated_images or []
+        )
+        return imagen_output(self._google.model, predictions, seed=options.seed, notes=notes)
