@@ -42,10 +42,11 @@ class RuleEnhancer(Enhancer):
             ``"photo"``, ``"painting"``, ``"illustration"``, ``"digital"`` or ``"design"``.
 
     Example:
-        >>> prompt = run_sync(RuleEnhancer().enhance(EnhanceRequest(
-        ...     prompt="fluffy corgi wearing a tiny crown, sitting on a velvet cushion")))
-        >>> prompt.spec.subject, prompt.spec.attributes, prompt.spec.setting
-        ('fluffy corgi', ['a tiny crown'], 'on a velvet cushion')
+        >>> pipe = Pipeline(enhancer=RuleEnhancer(), generator=PreviewGenerator())
+        >>> prompt = pipe.enhance("fluffy corgi wearing a tiny crown, sitting on a velvet cushion")
+        >>> spec = prompt.spec
+        >>> spec.subject, spec.attributes, spec.action, spec.setting
+        ('fluffy corgi', ['a tiny crown'], 'sitting', 'on a velvet cushion')
     """
 
     model = "rules-1"
