@@ -1,8 +1,9 @@
 """A local HTTP server on 127.0.0.1 speaking Google's REST wire format, for tests.
 
 It answers google-genai's ``models/{model}:generateContent`` and ``:predict`` calls (any
-API version, Gemini Developer API or Vertex AI paths) from a script of replies, records
-every request, and can inject latency, error bodies and dropped connections.
+API version, Gemini Developer API or Vertex AI paths), and the legacy Vertex AI SDK's model
+lookup (``getPublisherModel``), from a script of replies, records every request, and can
+inject latency, error bodies and dropped connections.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeAlias
 
 _ROUTE = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)")
+_PUBLISHER_MODEL = re.compile(r"/publishers/[^/]+/models/(?P<model>[^/:?]+)(?:\?|$)")
+"""``GET .../publishers/google/models/{model}``: the Vertex AI SDK's model lookup."""
 
 
 @dataclass
@@ -78,7 +81,10 @@ class GoogleServer:
                 server._handle(self)
 
             def do_GET(self) -> None:
-                server._send_json(self, 200, server.stats())
+                if _PUBLISHER_MODEL.search(self.path):
+                    server._handle(self)  # method "getPublisherModel"
+                else:
+                    server._send_json(self, 200, server.stats())
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -120,11 +126,10 @@ class GoogleServer:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b"{}"
-        match = _ROUTE.search(handler.path)
-        method = match["method"] if match else "?"
+        method, model = _route(handler.path)
         recorded = Recorded(
             method=method,
-            model=match["model"] if match else "?",
+            model=model,
             path=handler.path,
             headers={k.lower(): v for k, v in handler.headers.items()},
             body=json.loads(raw or b"{}"),
@@ -201,6 +206,17 @@ class GoogleServer:
                     for method in {r.method for r in self.requests}
                 },
             }
+
+
+def _route(path: str) -> tuple[str, str]:
+    """The method ("generateContent", "predict", "getPublisherModel") and model ``path`` names."""
+    match = _ROUTE.search(path)
+    if match:
+        return match["method"], match["model"]
+    lookup = _PUBLISHER_MODEL.search(path)
+    if lookup:
+        return "getPublisherModel", lookup["model"]
+    return "?", "?"
 
 
 class _Server(ThreadingHTTPServer):
@@ -304,6 +320,23 @@ def rate_limited(retry_delay: str | None = "2s", retry_after: str | None = None)
     )
     headers = {"Retry-After": retry_after} if retry_after else None
     return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", details=details, headers=headers)
+
+
+IMAGEN_INSTANCE_SCHEMA = (
+    "gs://google-cloud-aiplatform/schema/predict/instance/vision_generative_model_1.0.0.yaml"
+)
+
+
+def publisher_model(request: Recorded) -> Reply:
+    """The Vertex AI SDK's model lookup (``ImageGenerationModel.from_pretrained``)."""
+    name = f"publishers/google/models/{request.model}"
+    return Reply(
+        {
+            "name": name,
+            "publisherModelTemplate": f"projects/{{project}}/locations/{{location}}/{name}",
+            "predictSchemata": {"instanceSchemaUri": IMAGEN_INSTANCE_SCHEMA},
+        }
+    )
 
 
 def imagen_for_request(request: Recorded) -> Reply:

@@ -1,0 +1,105 @@
+"""``LegacyGeminiEnhancer``: ``GeminiEnhancer``'s contract on google-generativeai."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Literal
+
+from .. import _guard
+from .._errors import ConfigurationError
+from .._google._errors import translate
+from .._google._models import DEFAULT_ENHANCER_MODEL
+from .._google._settings import resolve
+from ..enhancers._gemini_base import SYSTEM_INSTRUCTION, GeminiSpecEnhancer
+from ._generativeai import response_schema, to_genai
+from ._sdk import GENERATIVEAI, load
+
+if TYPE_CHECKING:
+    from google.genai import types
+
+
+class LegacyGeminiEnhancer(GeminiSpecEnhancer):
+    """Gemini writes a ``PromptSpec`` through google-generativeai's ``GenerativeModel``.
+
+    The same instructions, delimiting, block and finish-reason checks, re-asks, token usage
+    and ``refine`` as ``GeminiEnhancer``; only the SDK differs. The SDK's own retries are
+    off (it retries 503 for up to 600 s unless told not to), so ``RetryPolicy`` governs.
+    google-generativeai serves the Gemini Developer API only (an API key).
+
+    Args:
+        model: the Gemini text model (default: ``DEFAULT_ENHANCER_MODEL``).
+        client: a ready ``google.ai.generativelanguage.GenerativeServiceClient``, used as
+            is (e.g. with OAuth credentials or ``genai.configure``'s settings).
+        api_key: the Gemini API key (else ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``).
+        api_endpoint: a different endpoint (a proxy, or a local server in tests).
+        transport: ``"rest"`` (default) or ``"grpc"``, for the client built here.
+        timeout: seconds per request.
+        temperature: sampling temperature for the spec.
+        max_output_tokens: the answer's token budget; x4 once on ``MAX_TOKENS``.
+
+    Raises:
+        ConfigurationError: no API key and no client, or google-generativeai is missing.
+    """
+
+    requires_network = True
+
+    def __init__(
+        self,
+        *,
+        model: str = DEFAULT_ENHANCER_MODEL,
+        client: Any = None,
+        api_key: str | None = None,
+        api_endpoint: str | None = None,
+        transport: Literal["rest", "grpc"] = "rest",
+        timeout: float | None = 60.0,
+        temperature: float = 0.4,
+        max_output_tokens: int = 2048,
+    ) -> None:
+        self.model = model
+        self.temperature = temperature
+        self.max_output_tokens = max_output_tokens
+        self.timeout = timeout
+        genai = load(GENERATIVEAI)
+        self._secret: str | None = None
+        if client is None:
+            try:
+                self._secret = resolve(api_key=api_key, vertexai=False).api_key
+            except ConfigurationError:
+                raise ConfigurationError(
+                    "google-generativeai needs a Gemini API key: set GOOGLE_API_KEY (or "
+                    "GEMINI_API_KEY), pass api_key=..., or pass a ready client=..."
+                ) from None
+            from google.ai import generativelanguage
+
+            options = {"api_key": self._secret}
+            if api_endpoint:
+                options["api_endpoint"] = api_endpoint
+            client = generativelanguage.GenerativeServiceClient(
+                transport=transport, client_options=options
+            )
+        self._model = genai.GenerativeModel(model, system_instruction=SYSTEM_INSTRUCTION)
+        # GenerativeModel takes no client argument (only the process-wide genai.configure);
+        # the package is frozen upstream, so its attribute is a stable place to put ours.
+        self._model._client = client
+
+    def __repr__(self) -> str:
+        return f"LegacyGeminiEnhancer(model={self.model!r})"
+
+    async def _generate(self, contents: str, budget: int) -> types.GenerateContentResponse:
+        _guard.check_backend(self)
+        config = {
+            "response_mime_type": "application/json",
+            "response_schema": response_schema(),
+            "temperature": self.temperature,
+            "max_output_tokens": budget,
+        }
+        # retry=None: no silent api_core retries behind RetryPolicy's back.
+        options = {"retry": None, "timeout": self.timeout}
+        with translate(model=self.model, secrets=(self._secret,) if self._secret else ()):
+            response = await asyncio.to_thread(
+                self._model.generate_content,
+                contents,
+                generation_config=config,
+                request_options=options,
+            )
+        return to_genai(response)
