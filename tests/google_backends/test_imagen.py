@@ -255,22 +255,21 @@ def test_the_rate_limit_keeps_within_the_servers_quota(
     from promptforge import RateLimit
 
     server.default("predict", wire.imagen_for_request)
-    server.quota("predict", rpm=3000)
-    prompts = [f"corgi {i}" for i in range(16)]
-    unlimited = Pipeline(
-        FakeEnhancer(), ImagenGenerator(client=vertex_client), retry=RetryPolicy.none()
-    )
-    flooded = unlimited.run_many(prompts, concurrency=16)
+    server.quota("predict", rpm=600)  # 10 a second
+    prompts = [f"corgi {i}" for i in range(12)]
+    generator = ImagenGenerator(client=vertex_client)
+    unlimited = Pipeline(FakeEnhancer(), generator, retry=RetryPolicy.none())
+    flooded = unlimited.run_many(prompts, concurrency=12)
     assert server.statuses["predict", 429] > 0  # without a limit the quota is exceeded
+    assert not all(r.ok for r in flooded)
     server.statuses.clear()
-    server.quota("predict", rpm=3000)  # a fresh bucket: the flood emptied the last one
+    server.quota("predict", rpm=600)  # a fresh bucket: the flood emptied the last one
     limited = Pipeline(
         FakeEnhancer(),
-        ImagenGenerator(client=vertex_client),
+        generator,
         retry=RetryPolicy.none(),
-        generate_rate_limit=RateLimit(rpm=2900),  # a hair under the quota: network jitter
+        generate_rate_limit=RateLimit(rpm=500),  # a margin under the quota for jitter
     )
-    results = limited.run_many(prompts, concurrency=16)
+    results = limited.run_many(prompts, concurrency=12)
     assert all(r.ok for r in results)
     assert server.statuses["predict", 429] == 0
-    assert not all(r.ok for r in flooded)
