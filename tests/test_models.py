@@ -37,12 +37,14 @@ CORGI = PromptSpec(
 
 def test_render_reads_as_sentences_not_a_comma_dump() -> None:
     assert CORGI.render() == (
-        "Fluffy corgi with golden fur and a tiny ornate crown, sitting regally, on a deep "
+        "Fluffy corgi with golden fur and a tiny ornate crown, sitting regally on a deep "
         "crimson velvet cushion. Photorealistic photograph. Close-up with a softly blurred "
         "background. Soft window light from the left. Regal and playful mood."
     )
     assert PromptSpec(subject="a lighthouse").render() == "A lighthouse."
     assert "mood mood" not in PromptSpec(subject="x", mood="calm mood").render()
+    walking = PromptSpec(subject="a fox", action="walking", setting="snowy forest at dusk")
+    assert walking.render() == "A fox, walking, snowy forest at dusk."
 
 
 def test_models_are_frozen_and_strict() -> None:

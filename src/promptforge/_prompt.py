@@ -45,12 +45,51 @@ class PromptSpec(Model):
         lead = self.subject.strip()
         if self.attributes:
             lead += " with " + join_and([a.strip() for a in self.attributes])
-        lead = ", ".join(part for part in (lead, self.action, self.setting) if part)
+        lead = ", ".join(part for part in (lead, _placed(self.action, self.setting)) if part)
         mood = self.mood
         if mood and not any(word in mood.lower() for word in ("mood", "atmosphere", "feel")):
             mood += " mood"
         parts = (lead, self.style, self.composition, self.lighting, mood)
         return " ".join(sentence(part) for part in parts if part and part.strip())
+
+
+_PLACE_WORDS = frozenset(
+    [
+        "on",
+        "in",
+        "at",
+        "under",
+        "beneath",
+        "below",
+        "above",
+        "over",
+        "inside",
+        "beside",
+        "by",
+        "near",
+        "against",
+        "atop",
+        "among",
+        "amid",
+        "within",
+        "behind",
+        "before",
+        "across",
+        "along",
+        "through",
+        "around",
+        "into",
+        "onto",
+    ]
+)
+
+
+def _placed(action: str | None, setting: str | None) -> str | None:
+    """``"sitting"`` + ``"on a cushion"`` -> ``"sitting on a cushion"`` (a comma otherwise)."""
+    if not (action and setting):
+        return action or setting
+    first = setting.split(maxsplit=1)[0].lower()
+    return f"{action} {setting}" if first in _PLACE_WORDS else f"{action}, {setting}"
 
 
 class EnhanceRequest(Model):
