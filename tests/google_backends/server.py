@@ -126,13 +126,23 @@ class GoogleServer:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b"{}"
-        method, model = _route(handler.path)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        method, reply, wait = self.answer(handler.path, headers, raw)
+        try:
+            time.sleep(wait)
+            self._send(handler, method, reply)
+        finally:
+            self.done(method, reply)
+
+    def answer(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[str, Reply, float]:
+        """Record a request and choose its reply; ``(method, reply, seconds to wait)``.
+
+        The transport-free half of the server, shared by the threaded front end (tests)
+        and the asyncio one (benchmarks). Call ``done`` once the reply is sent.
+        """
+        method, model = _route(path)
         recorded = Recorded(
-            method=method,
-            model=model,
-            path=handler.path,
-            headers={k.lower(): v for k, v in handler.headers.items()},
-            body=json.loads(raw or b"{}"),
+            method=method, model=model, path=path, headers=headers, body=json.loads(raw or b"{}")
         )
         with self._lock:
             self.requests.append(recorded)
@@ -142,16 +152,17 @@ class GoogleServer:
             if reply is None:
                 queue = self.scripts.get(method)
                 reply = queue.popleft() if queue else self.defaults.get(method)
-        try:
-            if callable(reply):
-                reply = reply(recorded)
-            if reply is None:
-                reply = error(404, "NOT_FOUND", f"no scripted reply for {method}")
-            time.sleep(self.latency + self.method_latency.get(method, 0.0) + reply.delay)
-            self._send(handler, method, reply)
-        finally:
-            with self._lock:
-                self.in_flight[method] -= 1
+        if callable(reply):
+            reply = reply(recorded)
+        if reply is None:
+            reply = error(404, "NOT_FOUND", f"no scripted reply for {method}")
+        return method, reply, self.latency + self.method_latency.get(method, 0.0) + reply.delay
+
+    def done(self, method: str, reply: Reply) -> None:
+        """Count a sent reply and end its request."""
+        with self._lock:
+            self.in_flight[method] -= 1
+            self.statuses[method, 0 if reply.drop else reply.status] += 1
 
     def _fault(self, method: str) -> Reply | None:
         """A quota or injected failure for this call, if any (called under the lock)."""
@@ -168,8 +179,6 @@ class GoogleServer:
         return None
 
     def _send(self, handler: BaseHTTPRequestHandler, method: str, reply: Reply) -> None:
-        with self._lock:
-            self.statuses[method, 0 if reply.drop else reply.status] += 1
         if reply.drop:
             handler.close_connection = True
             handler.connection.close()
@@ -362,25 +371,63 @@ def gemini_image_for_request(request: Recorded) -> Reply:
 
 
 def serve(config: dict[str, Any]) -> None:
-    """Run a server in this process until stdin closes; print its URL first.
+    """Run a server on an asyncio front end until stdin closes; print its URL first.
 
     ``config``: ``latency`` (per method), ``quota`` (per method rpm), ``faults`` (per
     method ``[p429, p503, seed]``). Answers a Gemini spec to ``generateContent`` and
-    images of the requested shape to ``predict``. Used by the benchmarks, so the server
-    does not share the measured process (and its GIL).
+    images of the requested shape to ``predict``. Used by the benchmarks: in a process of
+    its own, and on asyncio rather than a thread per connection, so the server's own cost
+    stays out of what is measured.
     """
+    import asyncio
     import sys
 
-    with GoogleServer(keep_alive=True) as server:
-        server.default("generateContent", spec(subject="a corgi", lighting="soft light"))
-        server.default("predict", imagen_for_request)
-        server.method_latency.update(config.get("latency", {}))
-        for method, rpm in config.get("quota", {}).items():
-            server.quota(method, rpm=rpm)
-        for method, (p429, p503, seed) in config.get("faults", {}).items():
-            server.faults(method, p429=p429, p503=p503, seed=seed)
-        print(server.url, flush=True)
-        sys.stdin.read()
+    server = GoogleServer(keep_alive=True)
+    server._httpd.server_close()  # the threaded front end is not used here
+    server.default("generateContent", spec(subject="a corgi", lighting="soft light"))
+    server.default("predict", imagen_for_request)
+    server.method_latency.update(config.get("latency", {}))
+    for method, rpm in config.get("quota", {}).items():
+        server.quota(method, rpm=rpm)
+    for method, (p429, p503, seed) in config.get("faults", {}).items():
+        server.faults(method, p429=p429, p503=p503, seed=seed)
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                lines = head.decode("latin-1").split("\r\n")
+                verb, path, _ = lines[0].split(" ", 2)
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
+                }
+                raw = await reader.readexactly(int(headers.get("content-length", 0)))
+                if verb == "GET":
+                    status, body, extra = 200, server.stats(), {}
+                else:
+                    method, reply, wait = server.answer(path, headers, raw)
+                    await asyncio.sleep(wait)
+                    server.done(method, reply)
+                    status, body, extra = reply.status, reply.body or {}, reply.headers
+                data = json.dumps(body).encode()
+                head_lines = [f"HTTP/1.1 {status} X", "content-type: application/json"]
+                head_lines += [f"content-length: {len(data)}"]
+                head_lines += [f"{k}: {v}" for k, v in extra.items()]
+                writer.write(("\r\n".join(head_lines) + "\r\n\r\n").encode() + data)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # the client hung up, or the server is shutting down
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        listener = await asyncio.start_server(connection, "127.0.0.1", 0, backlog=256)
+        port = listener.sockets[0].getsockname()[1]
+        print(f"http://127.0.0.1:{port}", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        listener.close()
+
+    asyncio.run(main())
 
 
 if __name__ == "__main__":
