@@ -231,6 +231,9 @@ def _route(path: str) -> tuple[str, str]:
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # many concurrent clients; the default backlog is 5
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a dropped connection (Reply(drop=True)) is the point, not an error
+
 
 class _Bucket:
     """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up."""
