@@ -47,26 +47,33 @@ class Limiter:
         self._sleep = sleep or (lambda seconds: _retry._sleep(seconds))
         self._next = -float("inf")
         """The earliest time the next request may start."""
-        self._hold_until = -float("inf")
-        """No request starts before this (set by a 429)."""
+        self._epoch = 0
+        """Bumped by each 429: a caller that slept through one queues again."""
+        self._resume_at = -float("inf")
+        """When the latest 429's pause ends."""
 
     async def acquire(self) -> None:
-        """Wait for this caller's slot. Slots are handed out in call order."""
-        now = self._clock()
-        earliest = now - (self.limit.burst - 1) * self.interval
-        slot = max(self._next, earliest)
-        self._next = slot + self.interval
-        if slot > now:
-            await self._sleep(slot - now)
-        while (wait := self._hold_until - self._clock()) > 0:  # a 429 came in meanwhile
-            await self._sleep(wait)
+        """Wait for this caller's slot. Slots are handed out in call order; a caller whose
+        slot is overtaken by a 429 queues again behind the pause, in the same order."""
+        while True:
+            epoch = self._epoch
+            now = self._clock()
+            earliest = now - (self.limit.burst - 1) * self.interval
+            slot = max(self._next, earliest)
+            self._next = slot + self.interval
+            if slot > now:
+                await self._sleep(slot - now)
+            if epoch == self._epoch:
+                return
 
     def penalize(self, error: BaseException) -> None:
-        """After a 429, hold every request, waiting ones included, until the hint has passed."""
+        """After a 429, start the schedule again once the server's hint has passed: every
+        waiting caller re-queues behind it, spaced as before (no herd at the pause's end)."""
         if isinstance(error, RateLimitedError):
             pause = error.retry_after if error.retry_after is not None else self.interval
-            self._hold_until = max(self._hold_until, self._clock() + pause)
-            self._next = max(self._next, self._hold_until)
+            self._epoch += 1
+            self._resume_at = max(self._resume_at, self._clock() + pause)
+            self._next = self._resume_at  # earlier slots are void: their holders re-queue
 
     async def call(self, fn: Callable[[], Awaitable[T]]) -> T:
         """``fn()`` in its turn; a 429 from it slows every task."""

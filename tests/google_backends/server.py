@@ -376,7 +376,7 @@ def gemini_image_for_request(request: Recorded) -> Reply:
 def serve(config: dict[str, Any]) -> None:
     """Run a server on an asyncio front end until stdin closes; print its URL first.
 
-    ``config``: ``latency`` (per method), ``quota`` (per method rpm), ``faults`` (per
+    ``config``: ``latency`` (per method), ``quota`` (per method ``[rpm, burst]``), ``faults`` (per
     method ``[p429, p503, seed]``). Answers a Gemini spec to ``generateContent`` and
     images of the requested shape to ``predict``. Used by the benchmarks: in a process of
     its own, and on asyncio rather than a thread per connection, so the server's own cost
@@ -390,8 +390,8 @@ def serve(config: dict[str, Any]) -> None:
     server.default("generateContent", spec(subject="a corgi", lighting="soft light"))
     server.default("predict", imagen_for_request)
     server.method_latency.update(config.get("latency", {}))
-    for method, rpm in config.get("quota", {}).items():
-        server.quota(method, rpm=rpm)
+    for method, (rpm, burst) in config.get("quota", {}).items():
+        server.quota(method, rpm=rpm, burst=burst)
     for method, (p429, p503, seed) in config.get("faults", {}).items():
         server.faults(method, p429=p429, p503=p503, seed=seed)
 
