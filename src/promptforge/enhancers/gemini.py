@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from .._google._connection import GoogleConnection
 from .._google._models import DEFAULT_ENHANCER_MODEL
@@ -79,7 +81,7 @@ class GeminiEnhancer(GeminiSpecEnhancer):
         config = types.GenerateContentConfig(
             system_instruction=SYSTEM_INSTRUCTION,
             response_mime_type="application/json",
-            response_schema=PromptSpec,
+            response_schema=_response_schema(),
             temperature=self.temperature,
             max_output_tokens=budget,
         )
@@ -87,3 +89,14 @@ class GeminiEnhancer(GeminiSpecEnhancer):
             return await self._google.client().aio.models.generate_content(
                 model=self._google.model, contents=contents, config=config
             )
+
+
+@cache
+def _spec_schema() -> dict[str, Any]:
+    return PromptSpec.model_json_schema()
+
+
+def _response_schema() -> dict[str, Any]:
+    """``PromptSpec``'s JSON schema, built once (google-genai would rebuild it per call from
+    the class) and copied, since google-genai edits the schema it is given."""
+    return copy.deepcopy(_spec_schema())
