@@ -45,6 +45,9 @@ def test_render_reads_as_sentences_not_a_comma_dump() -> None:
     assert "mood mood" not in PromptSpec(subject="x", mood="calm mood").render()
     walking = PromptSpec(subject="a fox", action="walking", setting="snowy forest at dusk")
     assert walking.render() == "A fox, walking, snowy forest at dusk."
+    assert PromptSpec(subject="a lighthouse", setting="in a storm").render() == (
+        "A lighthouse in a storm."
+    )
 
 
 def test_models_are_frozen_and_strict() -> None:

@@ -45,7 +45,7 @@ class PromptSpec(Model):
         lead = self.subject.strip()
         if self.attributes:
             lead += " with " + join_and([a.strip() for a in self.attributes])
-        lead = ", ".join(part for part in (lead, _placed(self.action, self.setting)) if part)
+        lead = _placed(_placed(lead, self.action), self.setting) or lead
         mood = self.mood
         if mood and not any(word in mood.lower() for word in ("mood", "atmosphere", "feel")):
             mood += " mood"
@@ -84,12 +84,12 @@ _PLACE_WORDS = frozenset(
 )
 
 
-def _placed(action: str | None, setting: str | None) -> str | None:
+def _placed(head: str | None, tail: str | None) -> str | None:
     """``"sitting"`` + ``"on a cushion"`` -> ``"sitting on a cushion"`` (a comma otherwise)."""
-    if not (action and setting):
-        return action or setting
-    first = setting.split(maxsplit=1)[0].lower()
-    return f"{action} {setting}" if first in _PLACE_WORDS else f"{action}, {setting}"
+    if not (head and tail):
+        return head or tail
+    first = tail.split(maxsplit=1)[0].lower()
+    return f"{head} {tail}" if first in _PLACE_WORDS else f"{head}, {tail}"
 
 
 class EnhanceRequest(Model):
