@@ -61,8 +61,9 @@ async def test_an_interrupted_batch_resumes_with_nothing_lost_or_duplicated(
     assert [r.index for r in again] == list(range(len(prompts)))
     assert all(r.ok for r in again)
     assert len(folders(tmp_path)) == len(prompts)  # one folder per input, no duplicate
-    resumed = [r for r in again if any(w.startswith("resumed:") for w in r.warnings)]
+    resumed = [r for r in again if r.resumed]
     assert len(resumed) == written
+    assert "resumed" not in resumed[0].model_dump()  # a fact about this batch, never saved
     keys = sorted(r.request.key for r in again if r.request)
     saved = sorted(
         GenerationResult.load(f).request.key  # type: ignore[union-attr]

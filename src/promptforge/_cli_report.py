@@ -12,8 +12,6 @@ from typing import Any, TextIO
 
 from ._result import GenerationResult
 
-RESUMED = "resumed:"  # the warning Pipeline.stream puts on a result it took from out_dir
-
 
 @dataclass(frozen=True)
 class Line:
@@ -47,7 +45,7 @@ def status_of(result: GenerationResult) -> str:
     """``"done"``, ``"resumed"`` (done in an earlier run) or ``"failed"``."""
     if not result.ok:
         return "failed"
-    return "resumed" if any(w.startswith(RESUMED) for w in result.warnings) else "done"
+    return "resumed" if result.resumed else "done"
 
 
 class Progress:

@@ -192,7 +192,7 @@ class Pipeline:
 
         With ``out_dir``, each successful result is saved to ``out_dir/<id>/`` the moment
         it finishes, and inputs already done there (same prompt, style and options) are
-        not run again: their saved result is yielded instead, with a ``resumed`` warning.
+        not run again: their saved result is yielded instead, with ``resumed=True``.
         With ``keep_images=False`` as well, image bytes are dropped from memory once saved
         (``image.path`` and ``image.read()`` reach them), so a batch of any size runs in
         bounded memory.

@@ -93,6 +93,9 @@ class GenerationResult(Model):
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None
     """Why the run failed; None when it succeeded."""
+    resumed: bool = Field(default=False, exclude=True)
+    """True when a batch with ``out_dir`` took this result from an earlier run instead of
+    running it again. Not saved: it describes this batch, not the result."""
 
     @property
     def ok(self) -> bool:

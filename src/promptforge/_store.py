@@ -41,8 +41,7 @@ class ResultStore:
 
     def resumed(self, result: GenerationResult, index: int) -> GenerationResult:
         """A result taken from this store, placed at ``index`` of the current batch."""
-        note = f"resumed: already done in {self.root}"
-        return result.model_copy(update={"index": index, "warnings": [*result.warnings, note]})
+        return result.model_copy(update={"index": index, "resumed": True})
 
     def save(self, result: GenerationResult, *, keep_images: bool) -> GenerationResult:
         """Write ``result`` if it succeeded; without ``keep_images``, drop its bytes from memory."""
