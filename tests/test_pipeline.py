@@ -357,3 +357,11 @@ def test_refine_falls_back_like_enhance_when_asked(waits: list[float]) -> None:
     assert second.prompt.text == "a corgi. smaller crown"
     assert second.stages["enhance"].attempts == 5
     assert "refine is down" in second.warnings[0]
+
+
+async def test_pipeline_is_a_context_manager_sync_and_async() -> None:
+    with Pipeline(FakeEnhancer(), FakeGenerator()) as pipe:
+        assert pipe.run("a corgi").ok
+    async with Pipeline(FakeEnhancer(), FakeGenerator()) as pipe:
+        assert (await pipe.arun("a corgi")).ok
+    assert (await pipe.arun("still usable after closing")).ok

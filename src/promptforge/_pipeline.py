@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from contextlib import aclosing
 from pathlib import Path
-from typing import Literal, TypeAlias, TypeVar
+from typing import Literal, Self, TypeAlias, TypeVar
 
 from typing_extensions import Unpack
 
@@ -88,6 +88,28 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
+
+    async def aclose(self) -> None:
+        """Close both backends' connections. The pipeline still works afterwards: a backend
+        opens new connections when next used. Also ``async with Pipeline(...) as pipe:``."""
+        await self.enhancer.aclose()
+        await self.generator.aclose()
+
+    def close(self) -> None:
+        """Sync twin of ``aclose``; also ``with Pipeline(...) as pipe:``."""
+        run_sync(self.aclose())
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- async core ---------------------------------------------------------------------
 

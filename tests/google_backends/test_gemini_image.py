@@ -135,3 +135,23 @@ def test_one_client_per_event_loop(server: GoogleServer) -> None:
 def test_passes_the_generator_contract(server: GoogleServer, api_client: Client) -> None:
     server.default("generateContent", wire.gemini_image_for_request)
     check_generator(GeminiImageGenerator(client=api_client))
+
+
+async def test_closing_the_pipeline_closes_the_clients_it_built(server: GoogleServer) -> None:
+    server.default("generateContent", wire.gemini_image_for_request)
+    generator = GeminiImageGenerator(api_key=API_KEY, base_url=server.url)
+    async with Pipeline(FakeEnhancer(), generator) as pipeline:
+        await pipeline.arun("a corgi")
+        (client,) = generator._google._clients.values()
+    assert generator._google._clients == {}
+    assert client.aio._api_client._async_httpx_client.is_closed
+    again = await pipeline.arun("a corgi")  # a new client, built on demand
+    assert again.ok
+    await pipeline.aclose()
+
+
+def test_an_apps_own_client_is_left_open(server: GoogleServer, api_client: Client) -> None:
+    server.default("generateContent", wire.gemini_image_for_request)
+    with Pipeline(FakeEnhancer(), GeminiImageGenerator(client=api_client)) as pipeline:
+        pipeline.run("a corgi")
+    assert not api_client._api_client._httpx_client.is_closed

@@ -108,6 +108,17 @@ class GoogleConnection:
             http_options=types.HttpOptions(**options),
         )
 
+    async def aclose(self) -> None:
+        """Close the clients this connection built (an app's own client is left alone):
+        the running loop's fully, the others' sync halves (their loops cannot be awaited
+        from here). The next call builds a fresh client."""
+        clients, self._clients = self._clients, {}
+        running = asyncio.get_running_loop()
+        for loop, client in clients.items():
+            if loop is running:
+                await client.aio.aclose()
+            client.close()
+
     @contextmanager
     def errors(self) -> Iterator[None]:
         """Translate google-genai and transport errors into the promptforge tree."""

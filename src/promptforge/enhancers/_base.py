@@ -49,6 +49,9 @@ class Enhancer(ABC):
         """Whether this enhancer implements ``refine``."""
         return type(self).refine is not Enhancer.refine
 
+    async def aclose(self) -> None:  # noqa: B027 - optional, a no-op unless overridden
+        """Release connections and other resources (optional; ``Pipeline.aclose`` calls it)."""
+
 
 EnhanceFunction: TypeAlias = Callable[
     [EnhanceRequest],

@@ -72,6 +72,9 @@ class GeminiEnhancer(GeminiSpecEnhancer):
             timeout=timeout,
         )
 
+    async def aclose(self) -> None:
+        await self._google.aclose()
+
     def __repr__(self) -> str:
         return f"GeminiEnhancer(model={self.model!r}, service={self._google.service!r})"
 

@@ -60,6 +60,9 @@ class Generator(ABC):
         """What this generator supports; override to declare limits."""
         return GeneratorCapabilities()
 
+    async def aclose(self) -> None:  # noqa: B027 - optional, a no-op unless overridden
+        """Release connections and other resources (optional; ``Pipeline.aclose`` calls it)."""
+
     @abstractmethod
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         """Render ``prompt`` with ``options``, already checked against ``capabilities``.

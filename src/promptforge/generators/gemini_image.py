@@ -73,6 +73,9 @@ class GeminiImageGenerator(Generator):
             default_location="global",
         )
 
+    async def aclose(self) -> None:
+        await self._google.aclose()
+
     def __repr__(self) -> str:
         return f"GeminiImageGenerator(model={self.model!r}, service={self._google.service!r})"
 

@@ -75,6 +75,9 @@ class ImagenGenerator(Generator):
         warnings.filterwarnings("ignore", message="The generate_images method is deprecated")
         announce_retirement(self._info)
 
+    async def aclose(self) -> None:
+        await self._google.aclose()
+
     def __repr__(self) -> str:
         return f"ImagenGenerator(model={self.model!r})"
 
