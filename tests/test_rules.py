@@ -55,6 +55,17 @@ def test_the_corgi_is_taken_apart_into_levers() -> None:
     assert "blurry" in spec.negative
 
 
+def test_clothing_after_in_is_worn_not_a_place() -> None:
+    knight = enhance("a knight in shining armour riding a dragon").spec
+    assert knight is not None
+    assert (knight.attributes, knight.action, knight.setting) == (
+        ["shining armour"], "riding a dragon", None,
+    )  # fmt: skip
+    cat = enhance("a cat in a box").spec
+    assert cat is not None
+    assert (cat.attributes, cat.setting) == ([], "in a box")
+
+
 @pytest.mark.parametrize("idea", IDEAS)
 def test_same_input_same_output(idea: str) -> None:
     assert enhance(idea) == enhance(idea)

@@ -19,6 +19,7 @@ from ._rules_words import (
     COMPOSITION_WORDS,
     CONJUNCTIONS,
     DETERMINERS,
+    GARMENTS,
     GENERIC_MEDIUM_NOUNS,
     ING_NOUNS,
     LIGHTING_WORDS,
@@ -177,6 +178,8 @@ def _marker(words: list[str], at: int, current: _Segment) -> tuple[Kind, int, bo
         for marker in ATTRIBUTE_MARKERS:
             if tuple(lower[at : at + len(marker)]) == marker:
                 return "attribute", len(marker), False
+        if lower[at] == "in" and GARMENTS & set(lower[at + 1 : at + 4]):
+            return "attribute", 1, False  # "in shining armour": worn, not a place
     for marker in SETTING_MARKERS:
         if tuple(lower[at : at + len(marker)]) == marker:
             after = lower[at + len(marker)] if at + len(marker) < len(lower) else None

@@ -43,6 +43,12 @@ POSE_PARTICIPLES = _words(
     "bathed silhouetted lit framed suspended tangled"
 )
 
+# Clothing: "a knight in shining armour" is dressed, not placed (an attribute, not a setting).
+GARMENTS = _words(
+    "armour armor dress gown suit tuxedo coat jacket robe robes cloak cape uniform costume "
+    "kimono sweater hoodie scarf hat helmet boots overalls apron raincoat pyjamas pajamas"
+)
+
 # Markers that open a segment. "attribute" markers are glue words dropped from the text
 # ("wearing a tiny crown" -> attribute "a tiny crown"); the others stay in the segment.
 ATTRIBUTE_MARKERS: tuple[tuple[str, ...], ...] = (
