@@ -32,10 +32,11 @@ class RuleEnhancer(Enhancer):
     Same input, same output: no randomness, no clock, no network.
 
     What it cannot do: understand meaning. It never invents details (no breed, colour or
-    backdrop the user did not write), cannot resolve ambiguous grammar (it reads "a knight in
-    shining armour" as a knight in a place called "shining armour" -- the words survive, the
-    lever may be wrong), and knows English only. Put the subject first for best results. For
-    rich, imaginative prompts use an LLM enhancer such as ``GeminiEnhancer``.
+    backdrop the user did not write), resolves ambiguous grammar only by word lists (it knows
+    "a knight in shining armour" is dressed, since armour is clothing, but reads "a man in
+    black" as a place -- the words survive, the lever may be wrong), and knows English only.
+    Put the subject first for best results. For rich, imaginative prompts use an LLM
+    enhancer such as ``GeminiEnhancer``.
 
     Args:
         default_medium: the medium assumed when neither the preset nor the words name one:
