@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import Field
 
-from . import _retry
+from . import _clock
 from ._errors import RateLimitedError
 from ._model import Model
 
@@ -31,7 +31,7 @@ class RateLimit(Model):
 
 class Limiter:
     """The running state of a ``RateLimit``: a schedule of start times, first come first
-    served. ``clock`` and ``sleep`` default to the retry clock, which
+    served. ``clock`` and ``sleep`` default to the shared clock (``_clock``), which
     ``promptforge.testing.instant_retries`` makes virtual."""
 
     def __init__(
@@ -43,8 +43,8 @@ class Limiter:
     ) -> None:
         self.limit = limit
         self.interval = 60.0 / limit.rpm
-        self._clock = clock or (lambda: _retry._now())
-        self._sleep = sleep or (lambda seconds: _retry._sleep(seconds))
+        self._clock = clock or _clock.now
+        self._sleep = sleep or _clock.sleep
         self._next = -float("inf")
         """The earliest time the next request may start."""
         self._epoch = 0

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-import time
 from collections.abc import Awaitable, Callable
 from typing import Self, TypeVar
 
@@ -18,6 +16,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from . import _clock
 from ._errors import PromptforgeError, RateLimitedError
 from ._model import Model
 
@@ -25,30 +24,15 @@ T = TypeVar("T")
 logger = logging.getLogger("promptforge")
 logger.addHandler(logging.NullHandler())  # the app decides where logs go
 
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
-_sleep: Sleep = asyncio.sleep
-_now: Clock = time.monotonic
-"""What waits between attempts and what tells the time for deadlines;
-``promptforge.testing.instant_retries`` swaps both for a virtual clock."""
-
-
-def set_clock(sleep: Sleep, now: Clock) -> tuple[Sleep, Clock]:
-    """Replace the sleep and clock used by retries; return the previous pair."""
-    global _sleep, _now
-    previous = (_sleep, _now)
-    _sleep, _now = sleep, now
-    return previous
-
 
 class _stop_at_deadline(stop_base):
     """Stop when the coming wait would end past the deadline (no sleeping into it)."""
 
     def __init__(self, seconds: float) -> None:
-        self.ends = _now() + seconds
+        self.ends = _clock.now() + seconds
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        return _now() + retry_state.upcoming_sleep > self.ends
+        return _clock.now() + retry_state.upcoming_sleep > self.ends
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -121,7 +105,7 @@ class RetryPolicy(Model):
             wait=self._wait,
             retry=retry_if_exception(_retryable),
             reraise=True,
-            sleep=lambda seconds: _sleep(seconds),
+            sleep=_clock.sleep,
             before_sleep=self._log,
         )
 

@@ -6,15 +6,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .. import _guard, _retry
+from .. import _clock, _guard
 
 
 @contextmanager
 def instant_retries() -> Iterator[list[float]]:
     """Skip the waits between retries; yield the list of delays that would have been slept.
 
-    Time still moves for deadlines: each skipped wait advances the retry clock by its
-    length, so ``RetryPolicy(deadline=...)`` behaves as it would in real time.
+    Time still moves: each skipped wait advances the clock that retries and rate limits
+    share by its length, so ``RetryPolicy(deadline=...)`` and ``RateLimit`` schedules
+    behave as they would in real time.
 
     Example:
         >>> with instant_retries() as waits:
@@ -22,18 +23,21 @@ def instant_retries() -> Iterator[list[float]]:
         >>> waits            # e.g. [2.0, 2.0] when the server asked for 2 s twice
     """
     waits: list[float] = []
+    skipped = 0.0
 
     async def record(seconds: float) -> None:
+        nonlocal skipped
         waits.append(seconds)
+        skipped += seconds
 
     def now() -> float:
-        return time.monotonic() + sum(waits)
+        return time.monotonic() + skipped
 
-    previous = _retry.set_clock(record, now)
+    previous = _clock.set_clock(record, now)
     try:
         yield waits
     finally:
-        _retry.set_clock(*previous)
+        _clock.set_clock(*previous)
 
 
 @contextmanager
