@@ -18,8 +18,13 @@ from promptforge import (
     Reference,
     TransientError,
 )
-from promptforge.testing import ContractError, FakeEnhancer, FakeGenerator, check_generator
-from promptforge.testing import image_bytes
+from promptforge.testing import (
+    ContractError,
+    FakeEnhancer,
+    FakeGenerator,
+    check_generator,
+    image_bytes,
+)
 
 
 def pipe(generator: FakeGenerator | None = None) -> Pipeline:
@@ -30,12 +35,16 @@ def test_edit_of_a_result_is_a_new_result_linked_to_it() -> None:
     generator = FakeGenerator()
     first = pipe(generator).run("a knight with a crown", aspect_ratio="16:9")
     edited = pipe(generator).edit(first, "make the crown smaller")
-    assert edited.ok and edited.parent_id == first.id and edited.id != first.id
+    assert edited.ok
+    assert edited.parent_id == first.id
+    assert edited.id != first.id
     assert edited.instruction == "make the crown smaller"
     assert list(edited.stages) == ["edit"]
-    assert edited.stages["edit"].backend == "FakeGenerator" and edited.stages["edit"].attempts == 1
+    assert edited.stages["edit"].backend == "FakeGenerator"
+    assert edited.stages["edit"].attempts == 1
     (call,) = generator.edit_calls
-    assert call.image == first.images[0] and call.instruction == "make the crown smaller"
+    assert call.image == first.images[0]
+    assert call.instruction == "make the crown smaller"
     (image,) = edited.images
     assert (image.width, image.height) == (first.images[0].width, first.images[0].height)
 
@@ -86,7 +95,7 @@ def test_bad_targets_are_refused_before_any_request(target: object, message: str
 
 
 def test_a_folder_that_is_not_a_result_and_a_failed_result(tmp_path: Path) -> None:
-    with pytest.raises(InvalidRequestError, match="without result.json"):
+    with pytest.raises(InvalidRequestError, match=r"without result.json"):
         pipe().edit(tmp_path, "x")
     with pytest.raises(InvalidRequestError, match="has no image to edit"):
         pipe().edit(GenerationResult(), "x")
@@ -117,7 +126,8 @@ def test_edit_retries_and_folds_negatives(waits: list[float]) -> None:
     edited = pipe(generator).edit(
         image_bytes(8, 8), "make it smaller", negative_prompt="large crown"
     )
-    assert edited.stages["edit"].attempts == 2 and len(waits) == 1
+    assert edited.stages["edit"].attempts == 2
+    assert len(waits) == 1
     assert generator.edit_calls[-1].instruction == "make it smaller Avoid: large crown."
     assert any("folded" in w for w in edited.warnings)
 
@@ -133,7 +143,8 @@ def test_n_edits_split_by_max_images_keep_what_succeeded(waits: list[float]) -> 
     caps = GeneratorCapabilities(edit=True, max_images=1)
     generator = FakeGenerator([None, ContentBlockedError("no")], capabilities=caps)
     edited = pipe(generator).edit(image_bytes(8, 8), "x", n=2)
-    assert len(edited.images) == 1 and len(generator.edit_calls) == 2
+    assert len(edited.images) == 1
+    assert len(generator.edit_calls) == 2
     assert any("an edit call failed" in w for w in edited.warnings)
 
 
@@ -142,10 +153,13 @@ def test_refine_edits_when_asked_and_possible() -> None:
     pipeline = Pipeline(enhancer, generator)
     first = pipeline.run("a knight with a crown")
     edited = pipeline.refine(first, "make the crown smaller", fix="edit")
-    assert edited.instruction == "make the crown smaller" and edited.parent_id == first.id
-    assert enhancer.refine_calls == [] and len(generator.edit_calls) == 1
+    assert edited.instruction == "make the crown smaller"
+    assert edited.parent_id == first.id
+    assert enhancer.refine_calls == []
+    assert len(generator.edit_calls) == 1
     refined = pipeline.refine(first, "make the crown smaller")  # default: today's path
-    assert refined.instruction is None and enhancer.refine_calls
+    assert refined.instruction is None
+    assert enhancer.refine_calls
 
 
 def test_refine_fix_edit_without_an_editor_says_so() -> None:
@@ -171,5 +185,5 @@ class NoEdit(Generator):
 
 
 def test_check_generator_catches_a_declared_but_missing_edit() -> None:
-    with pytest.raises(ContractError, match="capabilities.edit is True but edit"):
+    with pytest.raises(ContractError, match=r"capabilities.edit is True but edit"):
         check_generator(NoEdit())

@@ -41,10 +41,10 @@ def test_reads_format_and_size_from_the_bytes(tmp_path: Path) -> None:
 def test_a_file_that_is_not_an_image_is_named(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("not an image")
-    with pytest.raises(InvalidRequestError, match="notes.txt' is not an image") as raised:
+    with pytest.raises(InvalidRequestError, match=r"notes.txt' is not an image") as raised:
         Reference.from_file(path)
     assert raised.value.field == "references"
-    with pytest.raises(InvalidRequestError, match="cannot read .*missing.png"):
+    with pytest.raises(InvalidRequestError, match=r"cannot read .*missing.png"):
         Reference.from_file(tmp_path / "missing.png")
     with pytest.raises(ValidationError, match="not a PNG, JPEG, WebP or GIF"):
         Reference(b"junk")
@@ -63,7 +63,8 @@ def test_options_take_a_list_keep_a_tuple_and_round_trip_json() -> None:
     assert isinstance(options.references, tuple)
     assert ImageOptions.model_validate_json(options.model_dump_json()) == options
     assert "Reference(style, image/png, 40x30)" in repr(options)
-    assert "base64" not in repr(options) and len(repr(options)) < 600
+    assert "base64" not in repr(options)
+    assert len(repr(options)) < 600
 
 
 def test_reference_limits_are_read_only_and_serialise() -> None:
@@ -80,7 +81,8 @@ def test_references_reach_the_generator_in_run_and_run_many() -> None:
     ref = Reference(KNIGHT, role="character")
     result = pipe.run("the knight rides through a misty forest", references=[ref])
     assert generator.calls[0].references == (ref,)
-    assert result.request is not None and result.request.options.references == (ref,)
+    assert result.request is not None
+    assert result.request.options.references == (ref,)
     pipe.run_many(["a", "b"], references=[ref])
     assert [call.references for call in generator.calls[1:]] == [(ref,), (ref,)]
 
@@ -112,21 +114,23 @@ def test_over_the_limit_is_refused_before_any_request(
     with pytest.raises(InvalidRequestError, match=message) as raised:
         Pipeline(enhancer, generator).run("a knight", references=references)
     assert raised.value.field == "references"
-    assert enhancer.calls == [] and generator.calls == []
+    assert enhancer.calls == []
+    assert generator.calls == []
 
 
 def test_a_batch_item_over_the_limit_fails_without_a_request() -> None:
     generator = FakeGenerator(capabilities=caps())
     pipe = Pipeline(FakeEnhancer(), generator)
     (result,) = pipe.run_many(["a"], references=[Reference(KNIGHT)])
-    assert result.error is not None and result.error.type == "InvalidRequestError"
+    assert result.error is not None
+    assert result.error.type == "InvalidRequestError"
     assert "max_references=0" in result.error.message
     assert generator.calls == []
 
 
 def test_thinking_level_is_checked_or_dropped() -> None:
     thinking = FakeGenerator(capabilities=caps(thinking_levels=("minimal", "high")))
-    with pytest.raises(InvalidRequestError, match="thinking: 'low' .* allowed: minimal, high"):
+    with pytest.raises(InvalidRequestError, match=r"thinking: 'low' .* allowed: minimal, high"):
         Pipeline(FakeEnhancer(), thinking).run("a", thinking="low")
     assert Pipeline(FakeEnhancer(), thinking).run("a", thinking="high").ok
     result = Pipeline(FakeEnhancer(), FakeGenerator(capabilities=caps())).run("a", thinking="high")

@@ -24,6 +24,8 @@ class TurnPart(Model):
     """An inline image (a reference, or the image the model drew); base64 in JSON."""
     mime_type: str | None = None
     """The encoding of ``data``."""
+    thought: bool = False
+    """True for the model's own reasoning, kept only when it carries a signature."""
     thought_signature: bytes | None = Field(default=None, repr=False)
     """The opaque signature the model put on this part; sent back unchanged."""
 

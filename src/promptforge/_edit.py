@@ -169,4 +169,3 @@ async def run_edit(
             )
     result = state.result()
     return result.model_copy(update={"instruction": request.prompt})
-

@@ -142,7 +142,7 @@ def check_references(
         )
     total = len(references) + extra
     if total > caps.max_references:
-        besides = f" (with the image being edited)" if extra else ""
+        besides = " (with the image being edited)" if extra else ""
         raise InvalidRequestError(
             f"references: {total} images{besides}, this generator takes at most "
             f"{caps.max_references} (max_references={caps.max_references})",
@@ -151,9 +151,7 @@ def check_references(
     _check_roles(Counter(ref.role for ref in references), caps.reference_limits)
 
 
-def _check_roles(
-    counts: Mapping[ReferenceRole, int], limits: Mapping[ReferenceRole, int]
-) -> None:
+def _check_roles(counts: Mapping[ReferenceRole, int], limits: Mapping[ReferenceRole, int]) -> None:
     for role, count in counts.items():
         limit = limits.get(role)
         if limit is not None and count > limit:
