@@ -51,12 +51,14 @@ def test_generate_with_a_reference_then_edit_the_saved_result(
 
     code, out, err = run(capsys, "edit", str(folder), "make the crown smaller",
                          "--out", str(out_dir), "--backend", "offline")  # fmt: skip
-    assert code == cli.OK and err == ""
+    assert code == cli.OK
+    assert err == ""
     assert "edit:     make the crown smaller" in out
     assert f"parent:   {first.id}" in out
     (edited_folder,) = (f for f in out_dir.iterdir() if f != folder)
     edited = GenerationResult.load(edited_folder)
-    assert edited.parent_id == first.id and edited.instruction == "make the crown smaller"
+    assert edited.parent_id == first.id
+    assert edited.instruction == "make the crown smaller"
     assert edited.images[0].metadata["edits"] == "make the crown smaller"
     assert f"saved:    {edited_folder}/" in out
 
@@ -102,7 +104,9 @@ def test_bad_input_is_one_line_and_exit_2(
     args = [a.format(**paths) for a in argv]
     code, out, err = run(capsys, *args, "--out", str(tmp_path / "o"))
     assert code == cli.BAD_INPUT
-    assert message in err and err.count("\n") == 1 and out == ""
+    assert message in err
+    assert err.count("\n") == 1
+    assert out == ""
 
 
 def test_too_many_references_for_the_generator_exit_2(
@@ -116,7 +120,8 @@ def test_too_many_references_for_the_generator_exit_2(
     generator = FakeGenerator(capabilities=GeneratorCapabilities())
     use_pipeline(monkeypatch, Pipeline(RuleEnhancer(), generator))
     code, _, err = run(capsys, "generate", "a knight", "--ref", str(knight), "--out", str(tmp_path))
-    assert code == cli.BAD_INPUT and "max_references=0" in err
+    assert code == cli.BAD_INPUT
+    assert "max_references=0" in err
     assert generator.calls == []
 
 

@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import cli
 from ._edit import edit_request, resolve_target
 from ._reference import REFERENCE_ROLES, Reference, check_role
 from ._result import RESULT_FILE, GenerationResult
-from . import cli
 
 REF_HELP = (
     f"a reference image, repeatable; ROLE is one of {', '.join(REFERENCE_ROLES)} (default: subject)"
