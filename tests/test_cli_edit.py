@@ -77,8 +77,9 @@ def test_edit_an_image_file_with_references(
 ) -> None:
     generator = FakeGenerator()
     use_pipeline(monkeypatch, Pipeline(RuleEnhancer(), generator))
-    code, _, _ = run(capsys, "edit", str(knight), "add a shield", "--ref", f"{knight}:object",
-                     "--ref", str(knight), "--aspect", "16:9", "--out", str(tmp_path / "o"))  # fmt: skip
+    refs = ["--ref", f"{knight}:object", "--ref", str(knight)]
+    out = ["--aspect", "16:9", "--out", str(tmp_path / "o")]
+    code, _, _ = run(capsys, "edit", str(knight), "add a shield", *refs, *out)
     assert code == cli.OK
     (call,) = generator.edit_calls
     assert [r.role for r in call.options.references] == ["object", "subject"]
