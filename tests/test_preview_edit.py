@@ -40,6 +40,7 @@ def test_an_edit_card_keeps_the_size_and_the_chain() -> None:
     assert image.metadata["preview"] == "true"
     assert image.metadata["edits"] == "make the crown smaller\nsmaller still, a thin circlet"
     assert image.metadata["subject"] == "a knight"
+    assert image.metadata["palette"] == first.images[0].metadata["palette"]  # same colours
     assert image.to_pil().info["Description"] == "edit: smaller still, a thin circlet"
     assert second.images[0].data != third.images[0].data
     square = pipe.edit(first, "make the crown smaller", aspect_ratio="1:1")

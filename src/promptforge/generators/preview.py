@@ -11,7 +11,7 @@ from .._reference import Reference, in_role_order
 from .._text import join_and
 from ._base import Generator, GeneratorCapabilities
 from ._card import LABEL, NOTICE, Card, draw_card
-from ._palette import hex_of, palette_from_text
+from ._palette import RGB, hex_of, palette_from_text
 from ._sizes import IMAGEN_SIZES, pixel_size
 
 
@@ -79,7 +79,7 @@ class PreviewGenerator(Generator):
             variant = f"{number + 1}/{options.n}"
             card = Card(
                 subject=subject,
-                rows=_rows(prompt, options.negative_prompt),
+                rows=_rows(prompt, options.negative_prompt) + _reference_rows(options.references),
                 palette=palette,
                 composition=(prompt.spec.composition or "") if prompt.spec else prompt.text,
                 footer=f"{size[0]}x{size[1]}  {options.aspect_ratio}  {seed}  image {variant}",
@@ -103,9 +103,10 @@ class PreviewGenerator(Generator):
             if "aspect_ratio" in options.model_fields_set
             else (image.width, image.height)
         )
-        palette = tuple(palette_from_text(f"{facts.get('prompt', '')} {instruction}"))
+        palette = _palette_of(image.metadata) or tuple(palette_from_text(instruction))
         rows = [("Edit", instruction), ("Edits before", "; ".join(earlier))]
         rows += [("Prompt", facts.get("prompt", "")), ("Avoid", options.negative_prompt or "")]
+        rows += _reference_rows(options.references)
         images = []
         for number in range(options.n):
             variant = f"{number + 1}/{options.n}"
@@ -157,6 +158,23 @@ def _image(
         **facts,
     }
     return GeneratedImage.from_bytes(data, seed=options.seed, metadata=metadata)
+
+
+def _palette_of(metadata: dict[str, str]) -> tuple[tuple[str, RGB], ...]:
+    """The palette a preview card recorded (``"golden #daa520, #4b5673"``), so an edit card
+    keeps the colours of the card before; empty for other images."""
+    palette = []
+    for entry in filter(None, (e.strip() for e in metadata.get("palette", "").split(","))):
+        name, _, code = entry.rpartition(" ")
+        rgb = (int(code[1:3], 16), int(code[3:5], 16), int(code[5:7], 16))
+        palette.append((name or code, rgb))
+    return tuple(palette)
+
+
+def _reference_rows(references: tuple[Reference, ...]) -> tuple[tuple[str, str], ...]:
+    """One row naming each reference's role (and note), in the order they are shown."""
+    said = [f"{r.role} ({r.note})" if r.note else r.role for r in in_role_order(references)]
+    return (("References", "; ".join(said)),) if said else ()
 
 
 def _thumbnails(references: tuple[Reference, ...]) -> tuple[tuple[str, bytes], ...]:
