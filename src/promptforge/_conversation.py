@@ -51,9 +51,3 @@ class Conversation(Model):
 
     def __repr__(self) -> str:
         return f"Conversation({self.model}, {len(self.turns)} turns)"
-
-    @property
-    def instructions(self) -> tuple[str, ...]:
-        """The text of each user turn's last part: the prompt, then each edit."""
-        said = [turn.parts[-1].text for turn in self.turns if turn.role == "user" and turn.parts]
-        return tuple(text for text in said if text)

@@ -67,6 +67,9 @@ def test_a_signature_from_turn_one_comes_back_in_turn_two(
     ref = Reference(KNIGHT, role="character")
     first = pipeline.run("a knight with a crown", references=[ref])
     assert first.images[0].metadata == {"note": "Here he is.", "thoughts": "Plan: a knight."}
+    assert repr(first.images[0].conversation) == "Conversation(gemini-3.1-flash-image, 2 turns)"
+    assert "sig-1" not in repr(first)
+    assert "conversation" not in repr(first.images[0])
     loaded = GenerationResult.load(first.save(tmp_path))  # the conversation survives a save
     second = pipeline.edit(loaded, "make the crown smaller")
     assert second.parent_id == first.id
