@@ -40,6 +40,7 @@ from ._rules_words import (
 Kind: TypeAlias = Literal["lead", "attribute", "action", "setting", "negative"]
 _PREFIX = re.compile(r"^(?:(?:an?|the)\s+)?(?P<head>\S+(?:\s+\S+){0,3}?)\s+of\s+(?P<rest>\S.*)$")
 _STRIP = "'\"()[]!?.:;,"
+_GLUE = DETERMINERS | CONJUNCTIONS
 
 
 @dataclass
@@ -62,15 +63,23 @@ class Parsed:
 class _Segment:
     kind: Kind
     words: list[str] = field(default_factory=list)
+    substance: bool = False
+    """Whether any word so far is more than a determiner or conjunction (kept as words come,
+    so asking costs nothing however long the segment grows)."""
+
+    def add(self, word: str, bare: str) -> None:
+        self.words.append(word)
+        self.substance = self.substance or bare not in _GLUE
 
     @property
     def text(self) -> str:
-        words = list(self.words)
-        while words and _bare(words[-1]) in CONJUNCTIONS:
-            words.pop()
-        while words and _bare(words[0]) in CONJUNCTIONS:
-            words.pop(0)
-        return " ".join(words).strip(" ,.;:")
+        bare = [_bare(w) for w in self.words]
+        start, end = 0, len(bare)
+        while start < end and bare[end - 1] in CONJUNCTIONS:
+            end -= 1
+        while start < end and bare[start] in CONJUNCTIONS:
+            start += 1
+        return " ".join(self.words[start:end]).strip(" ,.;:")
 
 
 def _bare(word: str) -> str:
@@ -149,26 +158,31 @@ def _take_prefix(text: str, parsed: Parsed) -> str:
 
 
 def _segments(words: list[str]) -> list[_Segment]:
+    """Split a clause's words at marker words; one pass, linear in the words."""
+    lower = [_bare(w) for w in words]
     segments = [_Segment("lead")]
     position = 0
     while position < len(words):
-        found = _marker(words, position, segments[-1])
+        found = _marker(lower, position, segments[-1])
         if found is None:
-            segments[-1].words.append(words[position])
+            segments[-1].add(words[position], lower[position])
             position += 1
             continue
         kind, length, keep = found
-        segments.append(_Segment(kind, words[position : position + length] if keep else []))
+        segment = _Segment(kind)
+        if keep:
+            for at in range(position, position + length):
+                segment.add(words[at], lower[at])
+        segments.append(segment)
         position += length
     return segments
 
 
-def _marker(words: list[str], at: int, current: _Segment) -> tuple[Kind, int, bool] | None:
-    """The marker starting at ``words[at]``: (segment kind, its length, keep its words)."""
-    lower = [_bare(w) for w in words]
+def _marker(lower: list[str], at: int, current: _Segment) -> tuple[Kind, int, bool] | None:
+    """The marker starting at ``lower[at]`` (bare words): (segment kind, its length, keep
+    its words)."""
     opening = at == 0
-    substance = any(_bare(w) not in DETERMINERS | CONJUNCTIONS for w in current.words)
-    if not (opening or substance):
+    if not (opening or current.substance):
         return None
     following = lower[at + 1] if at + 1 < len(lower) else None
     for marker in NEGATIVE_MARKERS + ((("no",),) if opening else ()):
