@@ -146,6 +146,11 @@ def _invalid(exc: ValidationError, keywords: tuple[str, ...]) -> InvalidRequestE
             field=name,
             allowed=allowed,
         )
+    if kind == "string_pattern_mismatch" and name == "aspect_ratio":
+        return InvalidRequestError(
+            f"aspect_ratio: expected width:height in digits, e.g. '16:9', got {got_value}",
+            field=name,
+        )
     if kind == "string_too_long":
         length = len(error["input"])
         return InvalidRequestError(

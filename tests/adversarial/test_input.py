@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from promptforge import MAX_PROMPT_CHARS, InvalidRequestError, Pipeline, RetryPolicy
+from promptforge import MAX_PROMPT_CHARS, InvalidRequestError, Pipeline, RetryPolicy, cli
 from promptforge._batch import item_request
 from promptforge.enhancers import RuleEnhancer, _rules_parse
 from promptforge.generators import PreviewGenerator
@@ -324,3 +325,47 @@ def test_rule_enhancer_reads_each_word_a_bounded_number_of_times(
         counts.append(calls / (words * 8))
     assert counts[1] <= counts[0] * 1.1  # per word, the same at 4x the length
     assert counts[1] < 10
+
+
+# -- the same checks reach the CLI ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"prompt": "a fox", "seed": "7"}', "prompts.txt:1: seed: expected an int, got str '7'"),
+        ('{"prompt": "a fox", "n": true}', "prompts.txt:1: n: expected an int, got bool True"),
+        ('{"prompt": "a fox", "stlye": "watercolor"}', "did you mean 'style'"),
+        ('{"prompt": "\\u200b\\u2060"}', "prompts.txt:1: prompt: must not be empty"),
+        ("x" * (MAX_PROMPT_CHARS + 1), f"prompts.txt:1: prompt: {MAX_PROMPT_CHARS + 1:,} char"),
+    ],
+)
+def test_a_batch_file_is_as_strict(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, line: str, message: str
+) -> None:
+    source = tmp_path / "prompts.txt"
+    source.write_text(line + "\n", "utf-8")
+    code = cli.main(["batch", str(source), "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert code == cli.BAD_INPUT
+    assert out == ""
+    assert message in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "message"),
+    [
+        ("\u200b", "prompt: must not be empty"),
+        ("a fox " * MAX_PROMPT_CHARS, f"the most is {MAX_PROMPT_CHARS:,}"),
+    ],
+)
+def test_generate_refuses_before_rendering(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, prompt: str, message: str
+) -> None:
+    code = cli.main(["generate", prompt, "--out", str(tmp_path / "out")])
+    _, err = capsys.readouterr()
+    assert code == cli.BAD_INPUT
+    assert message in err
+    assert err.count("\n") == 1
+    assert not (tmp_path / "out").exists()

@@ -73,13 +73,13 @@ class _Segment:
 
     @property
     def text(self) -> str:
-        bare = [_bare(w) for w in self.words]
-        start, end = 0, len(bare)
-        while start < end and bare[end - 1] in CONJUNCTIONS:
+        words = self.words
+        start, end = 0, len(words)
+        while start < end and _bare(words[end - 1]) in CONJUNCTIONS:
             end -= 1
-        while start < end and bare[start] in CONJUNCTIONS:
+        while start < end and _bare(words[start]) in CONJUNCTIONS:
             start += 1
-        return " ".join(self.words[start:end]).strip(" ,.;:")
+        return " ".join(words[start:end]).strip(" ,.;:")
 
 
 def _bare(word: str) -> str:
@@ -185,26 +185,47 @@ def _marker(lower: list[str], at: int, current: _Segment) -> tuple[Kind, int, bo
     if not (opening or current.substance):
         return None
     following = lower[at + 1] if at + 1 < len(lower) else None
-    for marker in NEGATIVE_MARKERS + ((("no",),) if opening else ()):
-        if tuple(lower[at : at + len(marker)]) == marker:
-            return "negative", len(marker), False
-    if current.kind in ("lead", "attribute") or opening:
-        for marker in ATTRIBUTE_MARKERS:
-            if tuple(lower[at : at + len(marker)]) == marker:
-                return "attribute", len(marker), False
-        if lower[at] == "in" and GARMENTS & set(lower[at + 1 : at + 4]):
-            return "attribute", 1, False  # "in shining armour": worn, not a place
-    for marker in SETTING_MARKERS:
-        if tuple(lower[at : at + len(marker)]) == marker:
-            after = lower[at + len(marker)] if at + len(marker) < len(lower) else None
-            return None if after in POSSESSIVES else ("setting", len(marker), True)
     word = lower[at]
+    if word in _MARKER_WORDS:  # else no marker starts here, and only a verb can
+        if length := _match(lower, at, _NEGATIVE_OPENING if opening else _NEGATIVE):
+            return "negative", length, False
+        if current.kind in ("lead", "attribute") or opening:
+            if length := _match(lower, at, _ATTRIBUTE):
+                return "attribute", length, False
+            if word == "in" and GARMENTS & set(lower[at + 1 : at + 4]):
+                return "attribute", 1, False  # "in shining armour": worn, not a place
+        if length := _match(lower, at, _SETTING):
+            after = lower[at + length] if at + length < len(lower) else None
+            return None if after in POSSESSIVES else ("setting", length, True)
     verb = (word.endswith("ing") and len(word) > 4 and word not in ING_NOUNS) or (
         word in POSE_PARTICIPLES
     )
     if verb and _takes_object(following):
         return "action", 1, True
     return None
+
+
+def _by_first_word(markers: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    """``markers`` grouped by their first word, each group in the original order."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for marker in markers:
+        groups.setdefault(marker[0], []).append(marker)
+    return groups
+
+
+_NEGATIVE = _by_first_word(NEGATIVE_MARKERS)
+_NEGATIVE_OPENING = _by_first_word((*NEGATIVE_MARKERS, ("no",)))
+_ATTRIBUTE = _by_first_word(ATTRIBUTE_MARKERS)
+_SETTING = _by_first_word(SETTING_MARKERS)
+_MARKER_WORDS = frozenset([*_NEGATIVE_OPENING, *_ATTRIBUTE, *_SETTING, "in"])
+
+
+def _match(lower: list[str], at: int, markers: dict[str, list[tuple[str, ...]]]) -> int:
+    """The length of the first of ``markers`` that starts at ``lower[at]``, else 0."""
+    for marker in markers.get(lower[at], ()):
+        if tuple(lower[at : at + len(marker)]) == marker:
+            return len(marker)
+    return 0
 
 
 def _takes_object(following: str | None) -> bool:
@@ -227,10 +248,16 @@ def _content(words: str) -> list[str]:
 
 def _only_style(words: str) -> bool:
     """Whether ``words`` name only a medium or style ("watercolor", "in pixel art style")."""
-    padded = f" {' '.join(_content(words))} "
+    content = _content(words)
+    if not content or not all(w in _STYLE_VOCABULARY for w in content):
+        return False  # a word no phrase or filler covers: settled without the phrase scan
+    padded = f" {' '.join(content)} "
     for phrase in STYLE_PHRASES:
         padded = padded.replace(f" {phrase} ", " ")
-    return bool(_content(words)) and all(w in STYLE_FILLERS for w in padded.split())
+    return all(w in STYLE_FILLERS for w in padded.split())
+
+
+_STYLE_VOCABULARY = STYLE_FILLERS | {w for phrase in STYLE_PHRASES for w in phrase.split()}
 
 
 def _only_mood(words: str) -> bool:
