@@ -158,7 +158,9 @@ class Pipeline:
         if result.prompt is None or result.request is None:
             raise InvalidRequestError("result: has no prompt to refine (it failed)", field="result")
         if not isinstance(feedback, str):
-            raise InvalidRequestError("feedback: must be a non-empty str", field="feedback")
+            raise InvalidRequestError(
+                f"feedback: expected a str, got {type(feedback).__name__}", field="feedback"
+            )
         check_text(feedback, "feedback")
         original = result.request
         request = make_request(

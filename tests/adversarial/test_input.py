@@ -190,6 +190,30 @@ def test_batch_items_are_as_strict(
     no_calls(fakes)
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"seed": 2**32}, "seed: Input should be less than or equal to 4294967295"),
+        ({"seed": -1}, "seed: Input should be greater than or equal to 0"),
+        ({"output_compression_quality": 101}, "output_compression_quality: Input should be"),
+    ],
+)
+def test_out_of_range_values_name_the_bound(
+    fakes: tuple[FakeEnhancer, FakeGenerator], options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidRequestError, match=message):
+        pipe_of(fakes).run("a fox", **options)
+
+
+@pytest.mark.parametrize("feedback", [None, 42, "", "\u200b"])
+def test_refine_feedback_is_checked_like_a_prompt(feedback: Any) -> None:
+    pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
+    first = pipe.run("a fox")
+    with pytest.raises(InvalidRequestError, match="feedback: ") as raised:
+        pipe.refine(first, feedback)
+    assert raised.value.field == "feedback"
+
+
 def test_real_numbers_still_pass(fakes: tuple[FakeEnhancer, FakeGenerator]) -> None:
     result = pipe_of(fakes).run("a fox", n=2, seed=0, guidance_scale=7, enhance_prompt=False)
     assert result.request is not None
