@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _guard
 from ._errors import translate
+from ._redact import client_secrets, token_of
 from ._settings import GoogleSettings, resolve
 
 if TYPE_CHECKING:
@@ -121,7 +122,15 @@ class GoogleConnection:
 
     @contextmanager
     def errors(self) -> Iterator[None]:
-        """Translate google-genai and transport errors into the promptforge tree."""
-        secret = self.settings.api_key if self.settings else None
-        with translate(model=self.model, secrets=(secret,) if secret else ()):
+        """Translate google-genai and transport errors into the promptforge tree, with this
+        connection's secrets masked."""
+        with translate(model=self.model, secrets=self.secrets()):
             yield
+
+    def secrets(self) -> list[str | None]:
+        """What must never be shown: the key, and whatever key or token each client holds
+        (an app's own client included; tokens are read now, as they refresh)."""
+        found = [self.settings.api_key if self.settings else None, token_of(self._credentials)]
+        for client in [self._given] if self._given is not None else self._clients.values():
+            found += client_secrets(client)
+        return found

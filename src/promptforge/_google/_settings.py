@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .._errors import ConfigurationError
+from ._redact import normalise_key
 
 API_KEY_VARIABLES = ("GOOGLE_API_KEY", "GEMINI_API_KEY")
 SETUP_HINT = (
@@ -23,7 +24,8 @@ SETUP_HINT = (
 
 @dataclass(frozen=True)
 class GoogleSettings:
-    """Resolved connection settings. The API key never appears in ``repr``."""
+    """Resolved connection settings. The API key is stripped (as google-genai sends it) and
+    never appears in ``repr``."""
 
     vertexai: bool
     api_key: str | None = field(default=None, repr=False)
@@ -63,7 +65,9 @@ def resolve(
             "this model is served on Vertex AI only: pass vertexai=True and project=..., "
             "or set GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT"
         )
-    key = api_key or next((env[name] for name in API_KEY_VARIABLES if env.get(name)), None)
+    key = normalise_key(api_key) or next(
+        (k for k in (normalise_key(env.get(name)) for name in API_KEY_VARIABLES) if k), None
+    )
     if not vertexai:
         if not key:
             raise ConfigurationError(f"no Google credentials found: {SETUP_HINT}")
