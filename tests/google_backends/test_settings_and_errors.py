@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
@@ -8,13 +10,16 @@ from promptforge import ConfigurationError, EnhanceRequest, Pipeline, TransientE
 from promptforge._errors import BackendError
 from promptforge._google._errors import map_error
 from promptforge._google._settings import configured, resolve
-from promptforge.enhancers import GeminiEnhancer
-from promptforge.testing import FakeGenerator
+from promptforge.enhancers import Enhancer, GeminiEnhancer
+from promptforge.generators import GeminiImageGenerator, Generator, ImagenGenerator
+from promptforge.testing import FakeEnhancer, FakeGenerator, image_bytes
 
 from . import server as wire
 from .conftest import API_KEY
 
 if TYPE_CHECKING:
+    from google.auth.credentials import Credentials
+
     from .server import GoogleServer
 
 
@@ -96,3 +101,43 @@ def test_auth_errors_map_to_configuration_or_permanent() -> None:
 def test_other_errors_are_not_mapped() -> None:
     assert map_error(ValueError("a bug"), model="m") is None
     assert isinstance(map_error(TimeoutError("slow"), model="m"), TransientError)
+
+
+def _token() -> Credentials:
+    from google.oauth2.credentials import Credentials
+
+    return Credentials(token="t0k")  # type: ignore[no-untyped-call]
+
+
+def test_imagen_takes_the_documented_vertexai_argument(server: GoogleServer) -> None:
+    server.script("predict", wire.predictions([image_bytes(8, 8)]))
+    generator = ImagenGenerator(
+        vertexai=True, project="p", credentials=_token(), base_url=server.url
+    )
+    assert Pipeline(FakeEnhancer(), generator).run("a corgi").ok
+    with pytest.raises(ConfigurationError, match="Vertex AI only"):
+        ImagenGenerator(vertexai=False, api_key=API_KEY)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda url: GeminiEnhancer(api_key=API_KEY, base_url=url),
+        lambda url: GeminiImageGenerator(api_key=API_KEY, base_url=url),
+        lambda url: ImagenGenerator(project="p", credentials=_token(), base_url=url),
+    ],
+    ids=["GeminiEnhancer", "GeminiImageGenerator", "ImagenGenerator"],
+)
+def test_building_and_using_a_backend_leaves_the_warning_filters_alone(
+    server: GoogleServer, build: Callable[[str], Enhancer | Generator]
+) -> None:
+    server.default("predict", wire.imagen_for_request)
+    server.default("generateContent", wire.gemini_image_for_request)
+    before = list(warnings.filters)
+    backend = build(server.url)
+    if isinstance(backend, ImagenGenerator):
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            assert Pipeline(FakeEnhancer(), backend).run("a corgi").ok
+        assert [str(w.message) for w in said] == []  # google-genai's deprecation: not ours to say
+    assert warnings.filters == before

@@ -18,7 +18,7 @@ from .._image import GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from ..generators._base import Generator, GeneratorCapabilities
-from ._sdk import VISION, load
+from ._sdk import VISION, load, quietly
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -152,7 +152,8 @@ class LegacyImagenGenerator(Generator):
         with self._lock:
             if self._loaded is None:
                 try:
-                    self._loaded = self._vision.ImageGenerationModel.from_pretrained(self.model)
+                    with quietly(VISION):
+                        self._loaded = self._vision.ImageGenerationModel.from_pretrained(self.model)
                 except Exception as exc:
                     raise _unwrapped(exc, self.model) from None
             return self._loaded
