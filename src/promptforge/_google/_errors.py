@@ -21,7 +21,7 @@ from .._errors import (
 )
 from ._models import IMAGE_MODELS
 from ._redact import redact, secret_forms
-from ._settings import SETUP_HINT
+from ._settings import no_credentials
 
 _TRANSPORT_NAMES = {
     "TimeoutException", "TransportError", "NetworkError", "ConnectError", "ReadError",
@@ -91,7 +91,7 @@ def map_error(exc: BaseException, *, model: str) -> PromptforgeError | None:
         return TransientError(f"{model}: connection failed ({type(exc).__name__}: {exc})")
     if module.startswith("google.auth"):
         if "DefaultCredentialsError" in names:
-            return ConfigurationError(f"no Google credentials found: {SETUP_HINT}")
+            return ConfigurationError(no_credentials(str(exc)))
         if "TransportError" in names:
             return TransientError(f"{model}: could not refresh credentials ({exc})")
         return BackendError(f"{model}: credentials were refused ({exc})", status=401)
