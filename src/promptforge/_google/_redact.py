@@ -61,7 +61,7 @@ def client_secrets(client: Any) -> list[str | None]:
     options = getattr(api, "_http_options", None)
     headers = getattr(options, "headers", None) or {}
     found = [getattr(api, "api_key", None), token_of(getattr(api, "_credentials", None))]
-    found += [str(value) for name, value in headers.items() if _is_credential_header(name)]
+    found += [str(value) for name, value in headers.items() if is_credential_header(name)]
     return found
 
 
@@ -71,7 +71,8 @@ def token_of(credentials: Any) -> str | None:
     return token if isinstance(token, str) else None
 
 
-def _is_credential_header(name: str) -> bool:
+def is_credential_header(name: str) -> bool:
+    """Whether a header (or gRPC metadata) of this name carries a credential."""
     return name.lower() in ("x-goog-api-key", "authorization", "proxy-authorization")
 
 
