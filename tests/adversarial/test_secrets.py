@@ -273,6 +273,7 @@ def legacy_quiet() -> Iterator[None]:
         yield
 
 
+@pytest.mark.parametrize("built", ["api_key", "client", "genai.configure"])
 @pytest.mark.parametrize("reply", ["400", "429", "503"])
 def test_the_legacy_gemini_adapter_redacts_too(
     server: GoogleServer,
@@ -280,16 +281,39 @@ def test_the_legacy_gemini_adapter_redacts_too(
     everything_logged: pytest.LogCaptureFixture,
     waits: list[float],
     reply: str,
+    built: str,
 ) -> None:
+    import google.generativeai as genai
+    from google.ai import generativelanguage
+    from google.generativeai import client as sdk
+
     from promptforge.legacy import LegacyGeminiEnhancer
 
     server.default("generateContent", ERRORS[reply])
-    enhancer = LegacyGeminiEnhancer(api_key=KEY + "\n", api_endpoint=server.url)
-    pipe = Pipeline(enhancer, FakeGenerator(), retry=RetryPolicy(max_attempts=2))
-    with pytest.raises(PromptforgeError) as raised:
-        pipe.enhance("a corgi")
+    manager = sdk._client_manager
+    saved = (manager.client_config, manager.default_metadata, manager.clients)
+    try:
+        if built == "api_key":
+            enhancer = LegacyGeminiEnhancer(api_key=KEY + "\n", api_endpoint=server.url)
+        elif built == "client":
+            options = {"api_key": KEY, "api_endpoint": server.url}
+            client = generativelanguage.GenerativeServiceClient(
+                transport="rest", client_options=options
+            )
+            enhancer = LegacyGeminiEnhancer(client=client)
+        else:
+            genai.configure(
+                api_key=KEY, transport="rest", client_options={"api_endpoint": server.url}
+            )
+            enhancer = LegacyGeminiEnhancer()
+        pipe = Pipeline(enhancer, FakeGenerator(), retry=RetryPolicy(max_attempts=2))
+        with pytest.raises(PromptforgeError) as raised:
+            pipe.enhance("a corgi")
+    finally:
+        manager.client_config, manager.default_metadata, manager.clients = saved
     assert server.requests
     assert server.requests[0].headers["x-goog-api-key"] == KEY  # normalised before sending
+    assert "***" in str(raised.value)
     assert leaks(*error_texts(raised.value), *log_texts(everything_logged)) == []
 
 
