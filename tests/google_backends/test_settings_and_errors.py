@@ -215,3 +215,12 @@ def test_the_command_line_names_the_missing_adc(tmp_path: Path) -> None:
         "(project p, location europe-west4): run `gcloud auth application-default login`"
     )
     assert done.stderr.count("\n") == 1
+
+
+def test_an_unknown_error_without_a_secret_passes_as_itself() -> None:
+    from promptforge._google._errors import translate
+
+    bug = ValueError("a bug")
+    with pytest.raises(ValueError) as raised, translate(model="m", secrets=(API_KEY,)):
+        raise bug
+    assert raised.value is bug
