@@ -41,6 +41,7 @@ def plan(options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool) ->
     _require_member("aspect_ratio", options.aspect_ratio, caps.aspect_ratios)
     _require_member("output_mime_type", options.output_mime_type, caps.output_mime_types)
     _require_member("image_size", options.image_size, caps.image_sizes)
+    _require_member("thinking", options.thinking, caps.thinking_levels, none="none")
     changes: dict[str, object] = {}
     warnings: list[str] = []
     for field, capability in _DROPPABLE:
@@ -68,9 +69,15 @@ def plan(options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool) ->
     return Plan(options.model_copy(update=changes), calls, tuple(warnings))
 
 
-def _require_member(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
+def _require_member(
+    field: str,
+    value: str | None,
+    allowed: tuple[str, ...],
+    *,
+    none: str = "none (the generator has a single one)",
+) -> None:
     if value is not None and value not in allowed:
-        choices = ", ".join(allowed) if allowed else "none (the generator has a single one)"
+        choices = ", ".join(allowed) if allowed else none
         raise InvalidRequestError(
             f"{field}: {value!r} is not supported by this generator; allowed: {choices}",
             field=field,

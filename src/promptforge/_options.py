@@ -16,7 +16,8 @@ SafetyFilterLevel: TypeAlias = Literal[
 ]
 PersonGeneration: TypeAlias = Literal["dont_allow", "allow_adult", "allow_all"]
 MimeType: TypeAlias = Literal["image/png", "image/jpeg", "image/webp"]
-ImageSize: TypeAlias = Literal["1K", "2K", "4K"]
+ImageSize: TypeAlias = Literal["512", "1K", "2K", "4K"]
+ThinkingLevel: TypeAlias = Literal["minimal", "low", "medium", "high"]
 
 
 class ImageOptions(Model):
@@ -45,7 +46,7 @@ class ImageOptions(Model):
     output_compression_quality: int | None = Field(default=None, ge=0, le=100)
     """JPEG quality (0-100) when ``output_mime_type`` is ``"image/jpeg"``."""
     image_size: ImageSize | None = None
-    """Output resolution class, where the model offers several."""
+    """Output resolution class (``"512"`` to ``"4K"``), where the model offers several."""
     guidance_scale: float | None = Field(default=None, gt=0)
     """How closely the image follows the prompt (higher = more literal), where supported."""
     enhance_prompt: bool | None = None
@@ -54,6 +55,9 @@ class ImageOptions(Model):
     """Embed an invisible watermark (SynthID); some models need it off to honour ``seed``."""
     labels: dict[str, str] | None = None
     """Billing labels passed to the backend."""
+    thinking: ThinkingLevel | None = None
+    """How much the image model reasons before drawing, where it offers levels
+    (``capabilities.thinking_levels``)."""
 
 
 class ImageOptionsDict(TypedDict, total=False):
@@ -72,3 +76,4 @@ class ImageOptionsDict(TypedDict, total=False):
     enhance_prompt: bool | None
     add_watermark: bool | None
     labels: dict[str, str] | None
+    thinking: ThinkingLevel | None

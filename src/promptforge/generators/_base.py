@@ -9,7 +9,7 @@ from pydantic import Field
 
 from .._image import GenerationOutput
 from .._model import Model
-from .._options import ImageOptions, ImageSize, MimeType
+from .._options import ImageOptions, ImageSize, MimeType, ThinkingLevel
 from .._prompt import EnhancedPrompt
 
 COMMON_ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
@@ -45,6 +45,15 @@ class GeneratorCapabilities(Model):
     """Whether ``person_generation`` is honoured."""
     watermark: bool = False
     """Whether ``add_watermark`` can be set."""
+    max_references: int = 0
+    """Reference images one call can take, all roles together (0: none)."""
+    reference_limits: dict[str, int] = Field(default_factory=dict)
+    """Per-role caps on reference images (``"style"``, ``"subject"``, ``"character"``,
+    ``"object"``); a role not listed is capped by ``max_references`` only."""
+    edit: bool = False
+    """Whether the generator can edit a given image."""
+    thinking_levels: tuple[ThinkingLevel, ...] = ()
+    """Values ``thinking`` may take; empty when the model offers no levels."""
 
 
 class Generator(ABC):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import _guard
 from .._errors import ConfigurationError
 from .._google._errors import translate
-from .._google._models import DEFAULT_ENHANCER_MODEL
+from .._google._models import announce, info_for, pick
 from .._google._settings import resolve
 from ..enhancers._gemini_base import SYSTEM_INSTRUCTION, GeminiSpecEnhancer
 from ._generativeai import response_schema, to_genai
@@ -27,7 +27,8 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
     google-generativeai serves the Gemini Developer API only (an API key).
 
     Args:
-        model: the Gemini text model (default: ``DEFAULT_ENHANCER_MODEL``).
+        model: the Gemini text model (default: ``PROMPTFORGE_ENHANCER_MODEL``, else the
+            catalogue's first ``enhancer`` preference; this SDK cannot list models).
         client: a ready ``google.ai.generativelanguage.GenerativeServiceClient``, used as
             is (e.g. with OAuth credentials or ``genai.configure``'s settings).
         api_key: the Gemini API key (else ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``).
@@ -46,7 +47,7 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_ENHANCER_MODEL,
+        model: str | None = None,
         client: Any = None,
         api_key: str | None = None,
         api_endpoint: str | None = None,
@@ -55,7 +56,9 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
         temperature: float = 0.4,
         max_output_tokens: int = 2048,
     ) -> None:
-        self.model = model
+        self.model, named = pick(model, "enhancer")
+        if named:
+            announce(info_for(self.model, "gemini-text"))
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
         self.timeout = timeout
@@ -77,7 +80,7 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
             client = generativelanguage.GenerativeServiceClient(
                 transport=transport, client_options=options
             )
-        self._model = genai.GenerativeModel(model, system_instruction=SYSTEM_INSTRUCTION)
+        self._model = genai.GenerativeModel(self.model, system_instruction=SYSTEM_INSTRUCTION)
         # GenerativeModel takes no client argument (only the process-wide genai.configure);
         # the package is frozen upstream, so its attribute is a stable place to put ours.
         self._model._client = client
