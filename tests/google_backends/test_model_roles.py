@@ -244,3 +244,54 @@ def test_the_enhancer_thinks_low_and_counts_thinking_tokens(
     assert prompt.usage == {"prompt": 100, "output": 65, "thinking": 25}
     thinking = server.requests[0].body["generationConfig"]["thinkingConfig"]
     assert list(thinking.values()) == ["LOW"]  # as google-genai sends it
+
+
+def test_models_available_marks_what_the_key_can_call(server: GoogleServer, tmp_path: Path) -> None:
+    server.listed = ["gemini-3.6-flash", "gemini-nano-banana-2.1", "gemini-2.5-flash"]
+    done = run(server, tmp_path, "models", "--available")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[-1] == "AVAILABLE"
+    row = {line.split()[0]: line.split()[-1] for line in lines[1:] if line.startswith("gemini")}
+    assert row["gemini-3.6-flash"] == "yes"
+    assert row["gemini-3.8-flash"] == "no"
+    assert "enhancer: gemini-3.6-flash" in done.stdout
+    assert "image:    gemini-nano-banana-2.1" in done.stdout
+    assert API_KEY not in done.stdout + done.stderr
+    assert len(server.calls("listModels")) == 1
+
+
+def test_models_available_as_json_and_when_listing_fails(
+    server: GoogleServer, tmp_path: Path
+) -> None:
+    server.script("listModels", wire.error(500, "INTERNAL", "boom"))
+    done = run(server, tmp_path, "models", "--available", "--kind", "image")
+    assert done.returncode == 0, done.stderr
+    assert "could not list the models" in done.stdout
+    assert "image:    gemini-nano-banana-2.1" in done.stdout
+    server.listed = ["gemini-3-pro-image"]
+    done = run(server, tmp_path, "models", "--available", "--json")
+    document = json.loads(done.stdout)
+    assert document["listed"] is True
+    assert document["roles"]["image"] == "gemini-3-pro-image"
+    available = {m["name"] for m in document["models"] if m["available"]}
+    assert available == {"gemini-3-pro-image"}
+
+
+def test_models_shows_prices_from_a_user_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "models.json"
+    path.write_text(json.dumps({"models": {
+        "gemini-3-pro-image": {"price": {"per_image": 0.134}},
+        "gemini-3.8-flash": {"price": {"input_per_mtok": 0.5, "output_per_mtok": 3}},
+    }}))  # fmt: skip
+    env = {**os.environ, "PROMPTFORGE_MODELS": str(path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "promptforge", "models"],
+        capture_output=True, text=True, env=env, timeout=60, check=True,
+    )  # fmt: skip
+    assert "$0.134/image" in done.stdout
+    assert "$0.5/M in, $3/M out" in done.stdout
