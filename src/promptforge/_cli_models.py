@@ -75,7 +75,7 @@ def run_models(args: argparse.Namespace) -> int:
         if args.available:
             row.append("?" if listed is None else "yes" if info.name in listed else "no")
         rows.append(row)
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join(cells + row[len(widths) :]).rstrip())

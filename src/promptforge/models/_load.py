@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +81,8 @@ def catalogue() -> Catalogue:
 
 @cache
 def _load(user_file: str | None) -> Catalogue:
+    from importlib import resources  # only when the catalogue is first read
+
     shipped = resources.files(__package__).joinpath(_SHIPPED).read_text("utf-8")
     shipped_file = _parse(json.loads(shipped), "the shipped model catalogue")
     layers: list[tuple[CatalogueFile, Citation | None]] = [(shipped_file, None)]
