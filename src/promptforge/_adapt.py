@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ._errors import InvalidRequestError
 from ._options import ImageOptions
 from ._prompt import EnhancedPrompt
+from ._reference import check_references
 from ._text import split_terms, unique
 from .generators import GeneratorCapabilities
 
@@ -19,6 +20,7 @@ _DROPPABLE = (
     ("safety_filter_level", "safety_filter_level"),
     ("person_generation", "person_generation"),
     ("add_watermark", "watermark"),
+    ("thinking", "thinking_levels"),
 )
 
 
@@ -31,17 +33,24 @@ class Plan:
     warnings: tuple[str, ...]
 
 
-def plan(options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool) -> Plan:
+def plan(
+    options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool, inputs: int = 0
+) -> Plan:
     """Check ``options`` against ``caps``; adapt what can be adapted.
 
+    ``inputs`` counts input images besides the references (1 for the image an edit changes).
+
     Raises:
-        InvalidRequestError: a value the generator cannot take (aspect ratio, size, format),
-            or, with ``strict``, any option it would have to drop or fold.
+        InvalidRequestError: a value the generator cannot take (aspect ratio, size, format,
+            thinking level, references over its limits), or, with ``strict``, any option it
+            would have to drop or fold.
     """
     _require_member("aspect_ratio", options.aspect_ratio, caps.aspect_ratios)
     _require_member("output_mime_type", options.output_mime_type, caps.output_mime_types)
     _require_member("image_size", options.image_size, caps.image_sizes)
-    _require_member("thinking", options.thinking, caps.thinking_levels, none="none")
+    if caps.thinking_levels:
+        _require_member("thinking", options.thinking, caps.thinking_levels)
+    check_references(options.references, caps, extra=inputs)
     changes: dict[str, object] = {}
     warnings: list[str] = []
     for field, capability in _DROPPABLE:
@@ -69,15 +78,9 @@ def plan(options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool) ->
     return Plan(options.model_copy(update=changes), calls, tuple(warnings))
 
 
-def _require_member(
-    field: str,
-    value: str | None,
-    allowed: tuple[str, ...],
-    *,
-    none: str = "none (the generator has a single one)",
-) -> None:
+def _require_member(field: str, value: str | None, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
-        choices = ", ".join(allowed) if allowed else none
+        choices = ", ".join(allowed) if allowed else "none (the generator has a single one)"
         raise InvalidRequestError(
             f"{field}: {value!r} is not supported by this generator; allowed: {choices}",
             field=field,

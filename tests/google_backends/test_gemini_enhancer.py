@@ -102,7 +102,9 @@ def test_max_tokens_retries_once_with_a_larger_budget(
     )
     result = Pipeline(GeminiEnhancer(client=api_client), FakeGenerator()).enhance("corgi")
     assert result.spec is not None
-    budgets = [c.body["generationConfig"]["maxOutputTokens"] for c in server.calls("generateContent")]
+    budgets = [
+        c.body["generationConfig"]["maxOutputTokens"] for c in server.calls("generateContent")
+    ]
     assert budgets == [2048, 8192]
     assert result.usage["prompt"] == 240  # both calls are counted
 

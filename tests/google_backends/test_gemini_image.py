@@ -107,7 +107,10 @@ def test_vertex_defaults_to_the_global_location(server: GoogleServer) -> None:
         base_url=server.url,
     )
     assert Pipeline(FakeEnhancer(), generator).run("a corgi").ok
-    assert "/projects/p1/locations/global/publishers/google/models/" in server.calls("generateContent")[0].path
+    assert (
+        "/projects/p1/locations/global/publishers/google/models/"
+        in server.calls("generateContent")[0].path
+    )
 
 
 def test_environment_configuration(server: GoogleServer, monkeypatch: pytest.MonkeyPatch) -> None:
