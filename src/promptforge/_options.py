@@ -25,7 +25,7 @@ SafetyFilterLevel: TypeAlias = Literal[
 ]
 PersonGeneration: TypeAlias = Literal["dont_allow", "allow_adult", "allow_all"]
 MimeType: TypeAlias = Literal["image/png", "image/jpeg", "image/webp"]
-ImageSize: TypeAlias = Literal["1K", "2K", "4K"]
+ImageSize: TypeAlias = Literal["512", "1K", "2K", "4K"]
 ThinkingLevel: TypeAlias = Literal["minimal", "low", "medium", "high"]
 
 
@@ -60,7 +60,7 @@ class ImageOptions(Model):
     output_compression_quality: int | None = Field(default=None, ge=0, le=100)
     """JPEG quality (0-100) when ``output_mime_type`` is ``"image/jpeg"``."""
     image_size: ImageSize | None = None
-    """Output resolution class, where the model offers several."""
+    """Output resolution class (``"512"`` to ``"4K"``), where the model offers several."""
     guidance_scale: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     """How closely the image follows the prompt (higher = more literal), where supported."""
     enhance_prompt: bool | None = None

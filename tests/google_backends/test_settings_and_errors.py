@@ -221,6 +221,9 @@ def test_an_unknown_error_without_a_secret_passes_as_itself() -> None:
     from promptforge._google._errors import translate
 
     bug = ValueError("a bug")
-    with pytest.raises(ValueError) as raised, translate(model="m", secrets=(API_KEY,)):
+    with (
+        pytest.raises(ValueError, match="a bug") as raised,
+        translate(model="m", secrets=(API_KEY,)),
+    ):
         raise bug
     assert raised.value is bug

@@ -51,9 +51,9 @@ def test_enhance_sends_the_same_request_as_gemini_enhancer(
     assert result.spec.subject == "fluffy corgi"
     assert "photorealistic photograph" in (result.spec.style or "")
     assert result.negative_terms[:2] == ["blurry", "large crown"]
-    assert result.usage == {"prompt": 120, "output": 80}
+    assert result.usage == {"prompt": 120, "output": 80, "thinking": 0}
     (call,) = server.calls("generateContent")
-    assert call.path.startswith("/v1beta/models/gemini-2.5-flash:generateContent")
+    assert call.path.startswith("/v1beta/models/gemini-3.8-flash:generateContent")
     assert call.headers["x-goog-api-key"] == API_KEY
     body = call.body
     assert body["systemInstruction"]["parts"][0]["text"] == SYSTEM_INSTRUCTION

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import hashlib
+import os
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import _guard
+from ..models._resolve import choose, listed_models
+from ..models._schema import Role
 from ._errors import translate
 from ._redact import client_secrets, token_of
 from ._settings import GoogleSettings, application_default_credentials, resolve
@@ -26,6 +30,10 @@ class GoogleConnection:
     per event loop on first use: loop-bound HTTP connections never cross loops. A client
     lives as long as this connection, or until its loop has closed. google-genai's own retries are
     turned off; ``RetryPolicy`` is the only retry layer.
+
+    With ``role``, ``model`` is provisional (the role's first preference): the first call
+    to ``resolved_model`` replaces it by the first preferred model these credentials can
+    use (one ``models.list`` per set of credentials per process).
     """
 
     def __init__(
@@ -43,9 +51,11 @@ class GoogleConnection:
         timeout: float | None = None,
         vertex_only: bool = False,
         default_location: str = "us-central1",
+        role: Role | None = None,
     ) -> None:
         self._owner = owner
         self.model = model
+        self._role = role
         self._given = client
         self._credentials = credentials
         self._base_url = base_url
@@ -91,6 +101,35 @@ class GoogleConnection:
         if client is None:
             client = self._clients[loop] = self._build()
         return client
+
+    async def resolved_model(self) -> str:
+        """The model to call: the named one, or the role's choice, resolved once."""
+        if self._role is not None:
+            self.model = await self.resolve(self._role)
+            self._role = None
+        return self.model
+
+    async def resolve(self, role: Role) -> str:
+        """The first model of ``role``'s preferences these credentials can use."""
+        return choose(role, await self.listed())
+
+    async def listed(self) -> frozenset[str] | None:
+        """The models these credentials can call (listed once per process), or None when
+        listing failed."""
+        return await listed_models(self.client(), self._listing_key())
+
+    def _listing_key(self) -> Hashable | None:
+        """Who is asking: the same credentials at the same endpoint share one listing (an
+        app's client: that client, ``None``)."""
+        if self._given is not None:
+            return None
+        assert self.settings is not None
+        settings = self.settings
+        key = hashlib.sha256(settings.api_key.encode()).hexdigest() if settings.api_key else None
+        endpoint = self._base_url or os.environ.get(
+            "GOOGLE_VERTEX_BASE_URL" if settings.vertexai else "GOOGLE_GEMINI_BASE_URL"
+        )
+        return (settings.service, key, settings.project, settings.location, endpoint)
 
     def _build(self) -> Client:
         from google import genai

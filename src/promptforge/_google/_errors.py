@@ -19,7 +19,7 @@ from .._errors import (
     RateLimitedError,
     TransientError,
 )
-from ._models import IMAGE_MODELS
+from ._models import replacement_hint
 from ._redact import redact, secret_forms
 from ._settings import no_credentials
 
@@ -143,7 +143,7 @@ def _from_status(
     if code == 400 and bad_key:
         text += " (check GOOGLE_API_KEY / GEMINI_API_KEY or the api_key argument)"
     if code == 404:
-        text += _replacement_hint(model)
+        text += replacement_hint(model)
     return BackendError(text, status=code, retryable=False)
 
 
@@ -165,11 +165,3 @@ def _retry_after(exc: Any, details: Any) -> float | None:
         if delay is not None:
             return float(delay.seconds) + float(delay.nanos) / 1e9
     return None
-
-
-def _replacement_hint(model: str) -> str:
-    known = IMAGE_MODELS.get(model)
-    if known is None or known.replacement is None:
-        return ""
-    when = f" was retired on {known.retires:%Y-%m-%d}" if known.retires else " is not available"
-    return f" ({model}{when}; use GeminiImageGenerator(model={known.replacement!r}) instead)"

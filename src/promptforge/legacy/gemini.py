@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import _guard
 from .._errors import ConfigurationError
 from .._google._errors import translate
-from .._google._models import DEFAULT_ENHANCER_MODEL
+from .._google._models import announce, info_for, pick
 from .._google._redact import is_credential_header, token_of
 from .._google._settings import resolve
 from ..enhancers._gemini_base import SYSTEM_INSTRUCTION, GeminiSpecEnhancer
@@ -28,7 +28,8 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
     google-generativeai serves the Gemini Developer API only (an API key).
 
     Args:
-        model: the Gemini text model (default: ``DEFAULT_ENHANCER_MODEL``).
+        model: the Gemini text model (default: ``PROMPTFORGE_ENHANCER_MODEL``, else the
+            catalogue's first ``enhancer`` preference; this SDK cannot list models).
         client: a ready ``google.ai.generativelanguage.GenerativeServiceClient``, used as
             is (e.g. with OAuth credentials).
         api_key: the Gemini API key (else ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``).
@@ -52,7 +53,7 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_ENHANCER_MODEL,
+        model: str | None = None,
         client: Any = None,
         api_key: str | None = None,
         api_endpoint: str | None = None,
@@ -61,18 +62,20 @@ class LegacyGeminiEnhancer(GeminiSpecEnhancer):
         temperature: float = 0.4,
         max_output_tokens: int = 2048,
     ) -> None:
-        self.model = model
+        self.model, named = pick(model, "enhancer")
+        if named:
+            announce(info_for(self.model, "gemini-text"))
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
         self.timeout = timeout
         genai = load(GENERATIVEAI)
         self._key: str | None = None
         if client is None and api_key is None and api_endpoint is None and transport is None:
-            client = _configured_client(model)
+            client = _configured_client(self.model)
         if client is None:
             client = self._own_client(api_key, api_endpoint, transport or "rest")
         self._client = client
-        self._model = genai.GenerativeModel(model, system_instruction=SYSTEM_INSTRUCTION)
+        self._model = genai.GenerativeModel(self.model, system_instruction=SYSTEM_INSTRUCTION)
         # GenerativeModel takes no client argument (only the process-wide genai.configure);
         # the package is frozen upstream, so its attribute is a stable place to put ours.
         self._model._client = client

@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING, Any
 from .. import _guard
 from .._errors import ConfigurationError
 from .._google._errors import translate
-from .._google._imagen import Prediction, announce_retirement, imagen_config, imagen_output
-from .._google._models import DEFAULT_IMAGEN_MODEL, image_model
+from .._google._imagen import Prediction, imagen_config, imagen_output
+from .._google._models import announce, image_capabilities, info_for
 from .._google._redact import token_of
 from .._google._settings import resolve
 from .._image import GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from ..generators._base import Generator, GeneratorCapabilities
+from ..models._resolve import first_choice
 from ._sdk import VISION, load, quietly
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class LegacyImagenGenerator(Generator):
     arguments the generator uses it as the app set it; with them it calls ``vertexai.init``.
 
     Args:
-        model: the Imagen model (default ``DEFAULT_IMAGEN_MODEL``).
+        model: the Imagen model (default: the catalogue's ``imagen`` role).
         project, location: Vertex AI project and region (else ``GOOGLE_CLOUD_PROJECT``,
             ``GOOGLE_CLOUD_LOCATION``).
         credentials: google-auth credentials (else application default credentials).
@@ -75,7 +76,7 @@ class LegacyImagenGenerator(Generator):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_IMAGEN_MODEL,
+        model: str | None = None,
         project: str | None = None,
         location: str | None = None,
         credentials: Credentials | None = None,
@@ -83,9 +84,10 @@ class LegacyImagenGenerator(Generator):
         api_transport: str | None = None,
         timeout: float | None = 120.0,
     ) -> None:
+        model = model or first_choice("imagen")
         self.model = model
         self.timeout = timeout
-        self._info = image_model(model, "imagen")
+        self._info = info_for(model, "imagen")
         self._vision = load(VISION)
         given = {
             "credentials": credentials,
@@ -108,14 +110,14 @@ class LegacyImagenGenerator(Generator):
             )
         self._loaded: Any = None
         self._lock = threading.Lock()
-        announce_retirement(self._info)
+        announce(self._info)
 
     def __repr__(self) -> str:
         return f"LegacyImagenGenerator(model={self.model!r})"
 
     @property
     def capabilities(self) -> GeneratorCapabilities:
-        return self._info.capabilities
+        return image_capabilities(self._info)
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         _guard.check_backend(self)
