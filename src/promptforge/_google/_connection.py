@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .. import _guard
+from .. import _clock, _guard
+from .._errors import TransientError
 from ._errors import translate
 from ._settings import GoogleSettings, resolve
 
@@ -23,7 +24,8 @@ class GoogleConnection:
     missing credential fails at construction, naming what to set) and a client is built
     per event loop on first use: loop-bound HTTP connections never cross loops. A client
     lives as long as this connection, or until its loop has closed. google-genai's own retries are
-    turned off; ``RetryPolicy`` is the only retry layer.
+    turned off; ``RetryPolicy`` is the only retry layer. ``timeout`` bounds each request
+    whole (``request()``), whichever client is used.
     """
 
     def __init__(
@@ -119,9 +121,30 @@ class GoogleConnection:
                 await client.aio.aclose()
             client.close()
 
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        """Around one request: errors translated, and the whole of it bounded by ``timeout``.
+
+        google-genai's own timeout applies to each socket read, so a server trickling a byte
+        at a time would hold a call for ever; this one counts from the start of the request.
+
+        Raises:
+            TransientError: no complete answer within ``timeout`` ("no answer within 30 s").
+        """
+        try:
+            async with _clock.timeout(self._timeout) as window:
+                with self.errors():
+                    yield
+        except TimeoutError:
+            if not window.expired():  # pragma: no cover - errors() maps every other one
+                raise
+            raise TransientError(f"{self.model}: no answer within {self._timeout:g} s") from None
+
     @contextmanager
     def errors(self) -> Iterator[None]:
         """Translate google-genai and transport errors into the promptforge tree."""
         secret = self.settings.api_key if self.settings else None
-        with translate(model=self.model, secrets=(secret,) if secret else ()):
+        with translate(
+            model=self.model, secrets=(secret,) if secret else (), timeout=self._timeout
+        ):
             yield

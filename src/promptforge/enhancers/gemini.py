@@ -88,7 +88,7 @@ class GeminiEnhancer(GeminiSpecEnhancer):
             temperature=self.temperature,
             max_output_tokens=budget,
         )
-        with self._google.errors():
+        async with self._google.request():
             return await self._google.client().aio.models.generate_content(
                 model=self._google.model, contents=contents, config=config
             )

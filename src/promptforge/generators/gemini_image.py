@@ -96,7 +96,7 @@ class GeminiImageGenerator(Generator):
             labels=options.labels,
         )
         model = self._google.model
-        with self._google.errors():
+        async with self._google.request():
             response = await self._google.client().aio.models.generate_content(
                 model=model, contents=prompt.text, config=config
             )

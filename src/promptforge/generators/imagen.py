@@ -89,7 +89,7 @@ class ImagenGenerator(Generator):
         from google.genai import types
 
         config, notes = imagen_config(options, self.capabilities)
-        with self._google.errors():
+        async with self._google.request():
             response = await self._google.client().aio.models.generate_images(
                 model=self._google.model,
                 prompt=prompt.text,
