@@ -226,3 +226,7 @@ async def test_the_deadline_reaches_the_pipeline_error(waits: list[float]) -> No
     with pytest.raises(TransientError, match="no result within the 10 s deadline") as caught:
         await pipe.arun("a fox")
     assert caught.value.stage == "generate"
+
+
+def test_the_default_policy_gives_up_within_two_minutes() -> None:
+    assert RetryPolicy().deadline == 120.0

@@ -46,9 +46,11 @@ class RetryPolicy(Model):
     ``BackendError(retryable=True)``); bad input, safety blocks and 400/401/403/404 fail at
     once. Waits grow exponentially from ``initial_delay`` up to ``max_delay``; a server's
     hint (``RateLimitedError.retry_after``) is waited instead, also capped by ``max_delay``.
-    A ``deadline`` bounds the whole call: a wait that would end past it fails at once with
-    the last error, and an attempt still running when it passes is cancelled
-    (``TransientError``: "no result within the 10 s deadline (3 attempts)").
+    The ``deadline`` (two minutes by default) bounds the whole call: a wait that would end
+    past it fails at once with the last error, and an attempt still running when it passes
+    is cancelled (``TransientError``: "no result within the 10 s deadline (3 attempts)").
+    Each retry is logged (logger ``promptforge``, WARNING) with the attempt, the wait and
+    the reason.
 
     Example:
         >>> RetryPolicy(max_attempts=3, deadline=60)
@@ -63,8 +65,9 @@ class RetryPolicy(Model):
     """Cap on any single wait, server hints included."""
     jitter: bool = True
     """Shorten each backoff wait by up to 25% at random, so clients do not retry in step."""
-    deadline: float | None = Field(default=None, gt=0)
-    """Seconds the whole call may take, from its first attempt: waits and attempts included."""
+    deadline: float | None = Field(default=120.0, gt=0)
+    """Seconds the whole call may take from its first attempt, waits and attempts included;
+    ``None`` for no bound (then ``max_attempts`` times the backend's timeout, plus waits)."""
 
     @model_validator(mode="after")
     def _delays_ordered(self) -> Self:

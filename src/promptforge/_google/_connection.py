@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import _clock, _guard
-from .._errors import TransientError
 from ._errors import translate
 from ._settings import GoogleSettings, resolve
 
@@ -122,23 +121,20 @@ class GoogleConnection:
             client.close()
 
     @asynccontextmanager
-    async def request(self) -> AsyncIterator[None]:
-        """Around one request: errors translated, and the whole of it bounded by ``timeout``.
+    async def request(self) -> AsyncIterator[Client]:
+        """The client for one request, with errors translated and the request bounded as a
+        whole by ``timeout`` (from the moment it is sent: building the client is not counted).
 
         google-genai's own timeout applies to each socket read, so a server trickling a byte
-        at a time would hold a call for ever; this one counts from the start of the request.
+        at a time would hold a call for ever; this bound counts from the start.
 
         Raises:
             TransientError: no complete answer within ``timeout`` ("no answer within 30 s").
         """
-        try:
-            async with _clock.timeout(self._timeout) as window:
-                with self.errors():
-                    yield
-        except TimeoutError:
-            if not window.expired():  # pragma: no cover - errors() maps every other one
-                raise
-            raise TransientError(f"{self.model}: no answer within {self._timeout:g} s") from None
+        with self.errors():  # maps the bound's TimeoutError too, naming ``timeout``
+            client = self.client()
+            async with _clock.timeout(self._timeout):
+                yield client
 
     @contextmanager
     def errors(self) -> Iterator[None]:

@@ -36,7 +36,9 @@ class GeminiImageGenerator(Generator):
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
-        timeout: seconds per HTTP request.
+        timeout: seconds one request may take, start to end (default 60: Flash image
+            models answer in 5-20 s; raise it for ``gemini-3-pro-image`` at 4K); ``None``
+            for no limit.
 
     Raises:
         ConfigurationError: no credentials could be found (names what to set).
@@ -55,7 +57,7 @@ class GeminiImageGenerator(Generator):
         location: str | None = None,
         credentials: Credentials | None = None,
         base_url: str | None = None,
-        timeout: float | None = 120.0,
+        timeout: float | None = 60.0,
     ) -> None:
         self.model = model
         self._info = image_model(model, "gemini-image")
@@ -96,8 +98,8 @@ class GeminiImageGenerator(Generator):
             labels=options.labels,
         )
         model = self._google.model
-        async with self._google.request():
-            response = await self._google.client().aio.models.generate_content(
+        async with self._google.request() as client:
+            response = await client.aio.models.generate_content(
                 model=model, contents=prompt.text, config=config
             )
         raise_if_blocked(response, model)

@@ -36,7 +36,8 @@ class ImagenGenerator(Generator):
         client: a ready ``google.genai.Client`` made with ``vertexai=True``, used as is.
         project, location, credentials: Vertex AI settings (else the environment).
         base_url: a different endpoint (a proxy, or a local server in tests).
-        timeout: seconds per HTTP request.
+        timeout: seconds one request may take, start to end (default 60); ``None`` for no
+            limit.
 
     Raises:
         ConfigurationError: no Vertex AI project or credentials (names what to set).
@@ -54,7 +55,7 @@ class ImagenGenerator(Generator):
         credentials: Credentials | None = None,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = 120.0,
+        timeout: float | None = 60.0,
     ) -> None:
         self.model = model
         self._info = image_model(model, "imagen")
@@ -89,8 +90,8 @@ class ImagenGenerator(Generator):
         from google.genai import types
 
         config, notes = imagen_config(options, self.capabilities)
-        async with self._google.request():
-            response = await self._google.client().aio.models.generate_images(
+        async with self._google.request() as client:
+            response = await client.aio.models.generate_images(
                 model=self._google.model,
                 prompt=prompt.text,
                 config=types.GenerateImagesConfig(**config),

@@ -16,7 +16,9 @@ def instant_retries() -> Iterator[list[float]]:
     Time still moves: each skipped wait advances the clock that retries, rate limits and
     timeouts share by its length, so ``RetryPolicy(deadline=...)`` and ``RateLimit``
     schedules behave as they would in real time; a wait that carries the clock past a
-    deadline cancels the attempt in flight at once, as the deadline would have.
+    deadline cancels the attempt in flight at once, as the deadline would have. The clock
+    is one for all tasks, so the waits of concurrent tasks add up: in a large concurrent
+    batch a deadline passes sooner than it would in real time.
 
     Example:
         >>> with instant_retries() as waits:
