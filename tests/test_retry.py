@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -8,11 +10,16 @@ from pydantic import ValidationError
 from promptforge import (
     BackendError,
     ContentBlockedError,
+    EnhancedPrompt,
+    ImageOptions,
     InvalidRequestError,
+    Pipeline,
     RateLimitedError,
     RetryPolicy,
     TransientError,
+    _clock,
 )
+from promptforge.testing import FakeEnhancer, FakeGenerator
 
 
 class Flaky:
@@ -120,3 +127,106 @@ def test_policy_is_immutable_data() -> None:
         RetryPolicy(initial_delay=10, max_delay=1)
     with pytest.raises(ValidationError):
         RetryPolicy(max_attempts=0)
+
+
+# -- the deadline bounds the whole call -------------------------------------------------
+
+
+class Slow:
+    """Takes ``seconds`` on the retry clock per call (skipped under instant_retries, but
+    the clock moves), after failing with the given errors; records the calls that ended."""
+
+    def __init__(self, seconds: float, *errors: BaseException) -> None:
+        self.seconds = seconds
+        self.errors = list(errors)
+        self.calls = 0
+        self.finished = 0
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        await _clock.sleep(self.seconds)
+        self.finished += 1
+        return "late"
+
+
+async def test_deadline_cancels_the_attempt_in_flight(waits: list[float]) -> None:
+    slow = Slow(100)
+    with pytest.raises(TransientError) as caught:
+        await RetryPolicy(deadline=10).call(slow)
+    assert str(caught.value) == "no result within the 10 s deadline (1 attempt)"
+    assert caught.value.retryable
+    assert (slow.calls, slow.finished) == (1, 0)
+
+
+async def test_deadline_error_counts_attempts_and_names_the_last_failure(
+    waits: list[float],
+) -> None:
+    slow = Slow(100, TransientError("503 unavailable"), TransientError("503 unavailable"))
+    policy = RetryPolicy(deadline=10, initial_delay=1, jitter=False)
+    with pytest.raises(TransientError) as caught:
+        await policy.call(slow)
+    assert str(caught.value) == (
+        "no result within the 10 s deadline (3 attempts; the last failure: 503 unavailable)"
+    )
+    assert waits[:2] == [1.0, 2.0]
+    assert slow.finished == 0
+
+
+async def test_deadline_really_cancels_a_call_that_never_returns() -> None:
+    cancelled = asyncio.Event()
+
+    async def hang() -> str:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+        return "never"
+
+    with pytest.raises(TransientError, match=r"no result within the 0\.05 s deadline"):
+        await RetryPolicy(deadline=0.05).call(hang)
+    assert cancelled.is_set()
+
+
+async def test_an_attempt_within_the_deadline_is_kept(waits: list[float]) -> None:
+    assert await RetryPolicy(deadline=10).call(Slow(9)) == "late"
+
+
+async def test_a_timeout_error_of_the_attempt_is_not_the_deadline(waits: list[float]) -> None:
+    async def broken() -> str:
+        raise TimeoutError("a bug in a backend")
+
+    with pytest.raises(TimeoutError, match="a bug in a backend"):
+        await RetryPolicy(deadline=10).call(broken)
+
+
+async def test_cancelling_the_caller_still_cancels(waits: list[float]) -> None:
+    started = asyncio.Event()
+
+    async def hang() -> str:
+        started.set()
+        await asyncio.Event().wait()
+        return "never"
+
+    task = asyncio.ensure_future(RetryPolicy(deadline=10).call(hang))
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_the_deadline_reaches_the_pipeline_error(waits: list[float]) -> None:
+    class SlowGenerator(FakeGenerator):
+        async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> Any:
+            await _clock.sleep(60)
+            return await super().generate(prompt, options)
+
+    pipe = Pipeline(FakeEnhancer(), SlowGenerator(), retry=RetryPolicy(deadline=10))
+    with pytest.raises(TransientError, match="no result within the 10 s deadline") as caught:
+        await pipe.arun("a fox")
+    assert caught.value.stage == "generate"
+
+
+def test_the_default_policy_gives_up_within_two_minutes() -> None:
+    assert RetryPolicy().deadline == 120.0

@@ -17,7 +17,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from . import _clock
-from ._errors import PromptforgeError, RateLimitedError
+from ._errors import PromptforgeError, RateLimitedError, TransientError
 from ._model import Model
 
 T = TypeVar("T")
@@ -46,7 +46,11 @@ class RetryPolicy(Model):
     ``BackendError(retryable=True)``); bad input, safety blocks and 400/401/403/404 fail at
     once. Waits grow exponentially from ``initial_delay`` up to ``max_delay``; a server's
     hint (``RateLimitedError.retry_after``) is waited instead, also capped by ``max_delay``.
-    With a ``deadline``, a wait that would end past it fails at once instead of sleeping.
+    The ``deadline`` (two minutes by default) bounds the whole call: a wait that would end
+    past it fails at once with the last error, and an attempt still running when it passes
+    is cancelled (``TransientError``: "no result within the 10 s deadline (3 attempts)").
+    Each retry is logged (logger ``promptforge``, WARNING) with the attempt, the wait and
+    the reason.
 
     Example:
         >>> RetryPolicy(max_attempts=3, deadline=60)
@@ -61,8 +65,9 @@ class RetryPolicy(Model):
     """Cap on any single wait, server hints included."""
     jitter: bool = True
     """Shorten each backoff wait by up to 25% at random, so clients do not retry in step."""
-    deadline: float | None = Field(default=None, gt=0)
-    """Seconds from the first attempt after which no retry starts."""
+    deadline: float | None = Field(default=120.0, gt=0)
+    """Seconds the whole call may take from its first attempt, waits and attempts included;
+    ``None`` for no bound (then ``max_attempts`` times the backend's timeout, plus waits)."""
 
     @model_validator(mode="after")
     def _delays_ordered(self) -> Self:
@@ -88,13 +93,35 @@ class RetryPolicy(Model):
         """Await ``fn()`` until it succeeds or the policy gives up; re-raise the last error.
 
         ``on_attempt`` is told each attempt's number as it starts.
+
+        Raises:
+            TransientError: the ``deadline`` passed with an attempt still running.
         """
-        async for attempt in self._controller():
-            with attempt:
-                if on_attempt is not None:
-                    on_attempt(attempt.retry_state.attempt_number)
-                return await fn()
+        attempts, last = 0, None
+        try:
+            async with _clock.timeout(self.deadline) as window:
+                async for attempt in self._controller():
+                    with attempt:
+                        attempts = attempt.retry_state.attempt_number
+                        if on_attempt is not None:
+                            on_attempt(attempts)
+                        try:
+                            return await fn()
+                        except PromptforgeError as exc:
+                            last = exc
+                            raise
+        except TimeoutError:
+            if not window.expired():  # raised by fn itself, not the deadline
+                raise
+            raise self._too_late(attempts, last) from None
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _too_late(self, attempts: int, last: PromptforgeError | None) -> TransientError:
+        said = f"; the last failure: {last}" if last is not None else ""
+        plural = "" if attempts == 1 else "s"
+        return TransientError(
+            f"no result within the {self.deadline:g} s deadline ({attempts} attempt{plural}{said})"
+        )
 
     def _controller(self) -> AsyncRetrying:
         stop: stop_base = stop_after_attempt(self.max_attempts)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
+import math
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -60,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if getattr(args, "styles_file", None):
             load_styles(args.styles_file, replace=True)
-        return int(args.command(args))
+        with _retries_on_stderr(debug=debug):
+            return int(args.command(args))
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else OK
     except KeyboardInterrupt:
@@ -94,6 +97,22 @@ def describe(error: BaseException, *, debug: bool = False) -> str:
     return f"{type(error).__name__}: {text}{hint}"
 
 
+@contextlib.contextmanager
+def _retries_on_stderr(*, debug: bool) -> Iterator[None]:
+    """Print the library's log lines (one per retry) on stderr while a command runs."""
+    logger = logging.getLogger("promptforge")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("promptforge: %(message)s"))
+    level = logger.level
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per job."""
     from . import __version__
@@ -120,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate = commands.add_parser("generate", parents=[common], help="enhance and render")
     generate.add_argument("prompt", help="the idea, in a few words")
     _image_options(generate)
+    _time_options(generate)
     generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
     generate.set_defaults(command=_generate)
 
@@ -131,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     enhance.add_argument("prompt", help="the idea, in a few words")
     enhance.add_argument("--style", help="a style preset (see `promptforge styles`)")
     enhance.add_argument("--negative", help="what to keep out, comma-separated")
+    _time_options(enhance)
     enhance.set_defaults(command=_enhance)
 
     batch = commands.add_parser("batch", parents=[common], help="many prompts from a file")
@@ -138,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--concurrency", type=int, default=8, help="at once (default: 8)")
     batch.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
     _image_options(batch)
+    _time_options(batch)
     batch.set_defaults(command=_batch)
 
     styles = commands.add_parser("styles", parents=[common], help="list the style presets")
@@ -161,6 +183,29 @@ def _image_options(parser: argparse.ArgumentParser) -> None:
     add_ref_argument(parser)
 
 
+def _time_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=_seconds, metavar="SECONDS", default=argparse.SUPPRESS,
+                        help="per request (default: 30 enhance, 60 image)")  # fmt: skip
+    parser.add_argument("--retries", type=_count, metavar="N", default=argparse.SUPPRESS,
+                        help="retries after a failed request (default: 4)")  # fmt: skip
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0, got {text!r}")
+    return int(text)
+
+
 def image_options(args: argparse.Namespace) -> dict[str, Any]:
     """The image options given on the command line (the rest keep their defaults)."""
     from ._cli_edit import reference_options
@@ -173,7 +218,12 @@ def image_options(args: argparse.Namespace) -> dict[str, Any]:
 def pipeline_for(args: argparse.Namespace) -> Pipeline:
     """The pipeline ``--backend`` asks for; a fallback notice is kept for ``announce``."""
     notes: list[str] = []
-    pipe = build_pipeline(getattr(args, "backend", "auto"), notes.append)
+    pipe = build_pipeline(
+        getattr(args, "backend", "auto"),
+        notes.append,
+        timeout=getattr(args, "timeout", None),
+        retries=getattr(args, "retries", None),
+    )
     args.notes = notes
     return pipe
 

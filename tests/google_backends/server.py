@@ -4,7 +4,7 @@ It answers google-genai's ``models/{model}:generateContent`` and ``:predict`` ca
 API version, Gemini Developer API or Vertex AI paths), ``models.list`` (``listModels``:
 ``GET .../models``, ``GET .../publishers/google/models``), and the legacy Vertex AI SDK's
 model lookup (``getPublisherModel``), from a script of replies, records every request, and can
-inject latency, error bodies and dropped connections.
+inject latency, error bodies, dropped connections and bodies trickled a byte at a time.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Reply:
     delay: float = 0.0
     drop: bool = False
     """Close the connection without answering (a reset)."""
+    trickle: float = 0.0
+    """Send the body one byte every ``trickle`` seconds (each read sees progress)."""
 
 
 @dataclass
@@ -207,7 +209,7 @@ class GoogleServer:
             handler.close_connection = True
             handler.connection.close()
             return
-        self._send_json(handler, reply.status, reply.body or {}, reply.headers)
+        self._send_json(handler, reply.status, reply.body or {}, reply.headers, reply.trickle)
 
     def _send_json(
         self,
@@ -215,6 +217,7 @@ class GoogleServer:
         status: int,
         body: object,
         headers: dict[str, str] | None = None,
+        trickle: float = 0.0,
     ) -> None:
         data = json.dumps(body).encode()
         handler.send_response(status)
@@ -226,7 +229,13 @@ class GoogleServer:
         for key, value in (headers or {}).items():
             handler.send_header(key, value)
         handler.end_headers()
-        handler.wfile.write(data)
+        if not trickle:
+            handler.wfile.write(data)
+            return
+        for byte in data:  # until the client hangs up (a write then fails) or it is all sent
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(trickle)
 
     def stats(self) -> dict[str, Any]:
         """Counters as JSON-ready data (also served at ``GET /``)."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Hashable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .. import _guard
+from .. import _clock, _guard
 from ..models._resolve import choose, listed_models
 from ..models._schema import Role
 from ._errors import translate
@@ -29,7 +29,8 @@ class GoogleConnection:
     construction, naming the cause and the fix), and a client is built
     per event loop on first use: loop-bound HTTP connections never cross loops. A client
     lives as long as this connection, or until its loop has closed. google-genai's own retries are
-    turned off; ``RetryPolicy`` is the only retry layer.
+    turned off; ``RetryPolicy`` is the only retry layer. ``timeout`` bounds each request
+    whole (``request()``), whichever client is used.
 
     With ``role``, ``model`` is provisional (the role's first preference): the first call
     to ``resolved_model`` replaces it by the first preferred model these credentials can
@@ -162,11 +163,27 @@ class GoogleConnection:
                 await client.aio.aclose()
             client.close()
 
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[Client]:
+        """The client for one request, with errors translated and the request bounded as a
+        whole by ``timeout`` (from the moment it is sent: building the client is not counted).
+
+        google-genai's own timeout applies to each socket read, so a server trickling a byte
+        at a time would hold a call for ever; this bound counts from the start.
+
+        Raises:
+            TransientError: no complete answer within ``timeout`` ("no answer within 30 s").
+        """
+        with self.errors():  # maps the bound's TimeoutError too, naming ``timeout``
+            client = self.client()
+            async with _clock.timeout(self._timeout):
+                yield client
+
     @contextmanager
     def errors(self) -> Iterator[None]:
         """Translate google-genai and transport errors into the promptforge tree, with this
         connection's secrets masked."""
-        with translate(model=self.model, secrets=self.secrets()):
+        with translate(model=self.model, secrets=self.secrets(), timeout=self._timeout):
             yield
 
     def secrets(self) -> list[str | None]:

@@ -38,7 +38,8 @@ class GeminiEnhancer(GeminiSpecEnhancer):
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
-        timeout: seconds per HTTP request.
+        timeout: seconds one request may take, start to end (default 30: Gemini Flash
+            answers a spec in a few seconds); ``None`` for no limit.
         temperature: sampling temperature for the spec.
         max_output_tokens: the answer's token budget; doubled (x4) once if the model
             runs out (``MAX_TOKENS``).
@@ -61,7 +62,7 @@ class GeminiEnhancer(GeminiSpecEnhancer):
         location: str | None = None,
         credentials: Credentials | None = None,
         base_url: str | None = None,
-        timeout: float | None = 60.0,
+        timeout: float | None = 30.0,
         temperature: float = 0.4,
         max_output_tokens: int = 2048,
         thinking: ThinkingLevel | None = "low",
@@ -110,8 +111,8 @@ class GeminiEnhancer(GeminiSpecEnhancer):
             max_output_tokens=budget,
             thinking_config=thinking,
         )
-        with self._google.errors():
-            return await self._google.client().aio.models.generate_content(
+        async with self._google.request() as client:
+            return await client.aio.models.generate_content(
                 model=model, contents=contents, config=config
             )
 

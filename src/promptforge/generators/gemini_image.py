@@ -51,7 +51,9 @@ class GeminiImageGenerator(Generator):
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
-        timeout: seconds per HTTP request.
+        timeout: seconds one request may take, start to end (default 60: Flash image
+            models answer in 5-20 s; raise it for a Pro image model at 4K); ``None``
+            for no limit.
 
     Raises:
         ConfigurationError: no credentials could be found (names what to set).
@@ -70,7 +72,7 @@ class GeminiImageGenerator(Generator):
         location: str | None = None,
         credentials: Credentials | None = None,
         base_url: str | None = None,
-        timeout: float | None = 120.0,
+        timeout: float | None = 60.0,
     ) -> None:
         self.model, named = pick(model, "image")
         self._info = info_for(self.model, "gemini-image")
@@ -156,8 +158,8 @@ class GeminiImageGenerator(Generator):
             thinking_config=thinking,
         )
         model = self._google.model
-        with self._google.errors():
-            response = await self._google.client().aio.models.generate_content(
+        async with self._google.request() as client:
+            response = await client.aio.models.generate_content(
                 model=model, contents=to_contents([*earlier, turn]), config=config
             )
         raise_if_blocked(response, model)

@@ -40,7 +40,8 @@ class ImagenGenerator(Generator):
             raises ``ConfigurationError``.
         project, location, credentials: Vertex AI settings (else the environment).
         base_url: a different endpoint (a proxy, or a local server in tests).
-        timeout: seconds per HTTP request.
+        timeout: seconds one request may take, start to end (default 60); ``None`` for no
+            limit.
 
     Raises:
         ConfigurationError: no Vertex AI project or credentials (names what to set).
@@ -59,7 +60,7 @@ class ImagenGenerator(Generator):
         credentials: Credentials | None = None,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float | None = 120.0,
+        timeout: float | None = 60.0,
     ) -> None:
         model = model or first_choice("imagen")
         self.model = model
@@ -93,8 +94,8 @@ class ImagenGenerator(Generator):
         from google.genai import types
 
         config, notes = imagen_config(options, self.capabilities)
-        with self._google.errors():
-            response = await _generate_images(self._google.client())(
+        async with self._google.request() as client:
+            response = await _generate_images(client)(
                 model=self._google.model,
                 prompt=prompt.text,
                 config=types.GenerateImagesConfig(**config),

@@ -13,9 +13,12 @@ from .. import _clock, _guard
 def instant_retries() -> Iterator[list[float]]:
     """Skip the waits between retries; yield the list of delays that would have been slept.
 
-    Time still moves: each skipped wait advances the clock that retries and rate limits
-    share by its length, so ``RetryPolicy(deadline=...)`` and ``RateLimit`` schedules
-    behave as they would in real time.
+    Time still moves: each skipped wait advances the clock that retries, rate limits and
+    timeouts share by its length, so ``RetryPolicy(deadline=...)`` and ``RateLimit``
+    schedules behave as they would in real time; a wait that carries the clock past a
+    deadline cancels the attempt in flight at once, as the deadline would have. The clock
+    is one for all tasks, so the waits of concurrent tasks add up: in a large concurrent
+    batch a deadline passes sooner than it would in real time.
 
     Example:
         >>> with instant_retries() as waits:
@@ -29,6 +32,7 @@ def instant_retries() -> Iterator[list[float]]:
         nonlocal skipped
         waits.append(seconds)
         skipped += seconds
+        await _clock.moved()
 
     def now() -> float:
         return time.monotonic() + skipped
