@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
 
-from ._files import write_atomic
+from ._files import read_regular, write_atomic
 from ._imageinfo import EXTENSIONS, sniff
-from ._model import Model
+from ._model import FrozenMap, Model
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -19,10 +21,10 @@ if TYPE_CHECKING:
 class GeneratedImage(Model):
     """One rendered image. ``mime_type``, ``width`` and ``height`` are read from the bytes."""
 
-    data: bytes = Field(default=b"", repr=False)
-    """The encoded image (PNG, JPEG or WebP); base64 in JSON. Empty when the bytes were
-    left on disk (a batch with ``out_dir``, or ``GenerationResult.load(lazy=True)``):
-    ``read()`` works either way."""
+    data: bytes = Field(default=b"", repr=False, json_schema_extra={"format": "base64"})
+    """The encoded image (PNG, JPEG or WebP); standard base64 (RFC 4648 section 4) in JSON.
+    Empty when the bytes were left on disk (a batch with ``out_dir``, or
+    ``GenerationResult.load(lazy=True)``): ``read()`` works either way."""
     mime_type: str
     """The encoding of ``data``, e.g. ``"image/png"``."""
     width: int
@@ -33,10 +35,28 @@ class GeneratedImage(Model):
     """The prompt as the generator rewrote it, when it did (e.g. Imagen's rewriter)."""
     seed: int | None = None
     """The seed this image was made with, when known."""
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: FrozenMap[str, str] = Field(default_factory=dict)
     """Backend facts worth keeping (e.g. ``{"preview": "true"}`` for offline previews)."""
     path: str | None = None
-    """The image file on disk, when the bytes were left there instead of in ``data``."""
+    """The image file, when the bytes were left on disk instead of in ``data``: absolute
+    once loaded (``GenerationResult.load``); relative to the result folder in
+    ``result.json`` and in a result's JSON."""
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _decode_base64(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON carries bytes as base64: standard, or URL-safe as earlier releases wrote."""
+        if info.mode != "json" or not isinstance(value, str):
+            return value
+        text = value.translate(_URLSAFE).rstrip("=")
+        try:
+            return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("data: not valid base64") from None
+
+    @field_serializer("data", when_used="json")
+    def _encode_base64(self, data: bytes) -> str:
+        return base64.b64encode(data).decode("ascii")
 
     @model_validator(mode="before")
     @classmethod
@@ -95,10 +115,36 @@ class GeneratedImage(Model):
         )
 
     def read(self) -> bytes:
-        """The encoded image, from memory or, when it was left on disk, from ``path``."""
+        """The encoded image, from memory or, when it was left on disk, from ``path``.
+
+        Raises:
+            ValueError: ``path`` is relative (read the result with ``GenerationResult.load``),
+                not a regular file, or holds other bytes than ``mime_type`` / ``width`` /
+                ``height`` declare.
+            OSError: the file cannot be read.
+        """
         if self.data or self.path is None:
             return self.data
-        return Path(self.path).read_bytes()
+        if not Path(self.path).is_absolute():
+            raise ValueError(
+                f"image path {self.path!r} is relative to its result folder; read the "
+                "result with GenerationResult.load(folder)"
+            )
+        data = read_regular(Path(self.path))
+        self.check(data, name=self.path)
+        return data
+
+    def check(self, data: bytes, *, name: str) -> None:
+        """Raise ``ValueError`` naming ``name`` unless ``data`` is the image this declares."""
+        try:
+            found = sniff(data)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        if found != (self.mime_type, self.width, self.height):
+            raise ValueError(
+                f"{name}: holds {found[0]} {found[1]}x{found[2]}, not the declared "
+                f"{self.mime_type} {self.width}x{self.height}"
+            )
 
     @property
     def extension(self) -> str:
@@ -125,6 +171,9 @@ class GeneratedImage(Model):
         return f"GeneratedImage({self.mime_type}, {self.width}x{self.height}, {held})"
 
 
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 class FilteredImage(Model):
     """An image the generator made but withheld (safety filter)."""
 
@@ -135,9 +184,9 @@ class FilteredImage(Model):
 class GenerationOutput(Model):
     """A generator's answer to one call."""
 
-    images: list[GeneratedImage] = Field(default_factory=list)
+    images: tuple[GeneratedImage, ...] = ()
     """Images returned."""
-    filtered: list[FilteredImage] = Field(default_factory=list)
+    filtered: tuple[FilteredImage, ...] = ()
     """Images withheld by a safety filter."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     """Adaptations the generator made (e.g. "seed needs the watermark off; turned it off")."""
