@@ -22,8 +22,9 @@ from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
 from ._request import Request
-from ._result import ErrorInfo, GenerationResult, StageReport
+from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
 from ._retry import RetryPolicy
+from ._store import ResultStore, ResumeReport
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .styles import StylePreset
@@ -53,9 +54,12 @@ __all__ = [
     "RateLimit",
     "RateLimitedError",
     "Request",
+    "ResultStore",
+    "ResumeReport",
     "RetryPolicy",
     "StageReport",
     "StylePreset",
+    "SucceededResult",
     "TransientError",
 ]
 

@@ -39,7 +39,8 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
 def read_regular(path: Path, limit: int | None = None) -> bytes:
     """The bytes of ``path`` (the first ``limit`` of them), which must be a regular file.
 
-    The last component is opened without following a symbolic link.
+    The last component is opened without following a symbolic link, and without blocking
+    (a FIFO is refused, not waited on).
 
     Raises:
         ValueError: ``path`` is a symbolic link, a folder or anything but a regular file.
@@ -47,16 +48,20 @@ def read_regular(path: Path, limit: int | None = None) -> bytes:
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
-    except OSError as exc:
+    except OSError:
         if path.is_symlink():
             raise ValueError(f"{path.name!r} is a symbolic link, not a file") from None
-        if path.is_dir():
-            raise ValueError(f"{path.name!r} is a folder, not a file") from None
-        raise exc from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ValueError(f"{path.name!r} is a folder, not a file")
+        if not stat.S_ISREG(mode):
             raise ValueError(f"{path.name!r} is not a regular file")
-        return handle.read() if limit is None else handle.read(limit)
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read() if limit is None else handle.read(limit)
+    finally:
+        os.close(fd)
 
 
 def replace_dir_atomic(staging: Path, target: Path) -> None:

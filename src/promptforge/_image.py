@@ -27,9 +27,9 @@ class GeneratedImage(Model):
     ``GenerationResult.load(lazy=True)``): ``read()`` works either way."""
     mime_type: str
     """The encoding of ``data``, e.g. ``"image/png"``."""
-    width: int
+    width: int = Field(strict=True)
     """Width in pixels, read from ``data``."""
-    height: int
+    height: int = Field(strict=True)
     """Height in pixels, read from ``data``."""
     revised_prompt: str | None = None
     """The prompt as the generator rewrote it, when it did (e.g. Imagen's rewriter)."""
