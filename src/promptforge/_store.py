@@ -81,13 +81,17 @@ class ResultStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.report = ResumeReport()
+        self._done: dict[str, list[_Done]] = {}
         self._exit = ExitStack()
         self._exit.enter_context(folder_lock(self.root))
-        for leftover in self.root.glob(".*.tmp"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        self._done: dict[str, list[_Done]] = {}
-        for folder in sorted(self.root.iterdir()):
-            self._index(folder)
+        try:
+            for leftover in self.root.glob(".*.tmp"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            for folder in sorted(self.root.iterdir()):
+                self._index(folder)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         """Release the folder's lock. Idempotent."""
