@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from promptforge import (
+    BackendError,
     ContentBlockedError,
     EnhancedPrompt,
     ErrorInfo,
@@ -19,6 +20,7 @@ from promptforge import (
     GenerationOutput,
     GenerationResult,
     ImageOptions,
+    InvalidRequestError,
     Pipeline,
     PromptforgeError,
     PromptSpec,
@@ -151,6 +153,8 @@ def test_raise_for_error_returns_the_result_typed_for_success() -> None:
     [
         (ContentBlockedError("no", reasons=["r"], stage="generate"), ContentBlockedError),
         (RateLimitedError("slow down", retry_after=2.0, stage="enhance"), RateLimitedError),
+        (BackendError("bad gateway", status=502, retryable=True), BackendError),
+        (InvalidRequestError("n: too many", field="n"), InvalidRequestError),
         (ZeroDivisionError("a bug"), PromptforgeError),
     ],
 )
@@ -167,6 +171,9 @@ def test_raise_for_error_raises_the_recorded_error(
         assert str(raised.value) == "ZeroDivisionError: a bug"
     else:
         assert str(raised.value) == str(error)
+    if isinstance(raised.value, BackendError):
+        assert raised.value.status == failed.error.status
+        assert raised.value.retryable == failed.error.retryable
 
 
 def test_raise_for_error_refuses_a_result_without_a_prompt() -> None:

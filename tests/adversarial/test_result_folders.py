@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from promptforge import (
+    GeneratedImage,
     GenerationResult,
     InvalidRequestError,
     Pipeline,
@@ -368,3 +369,50 @@ def test_the_cli_summary_names_damaged_folders(
     assert "redone        1  damaged: moved to .damaged/" in captured.out
     assert f"damaged result folder moved to {out / '.damaged' / folder.name}" in captured.err
     assert "image-0.png' does not exist" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.__setitem__("images", "image-0.png"), "images: expected a list"),
+        (lambda d: d["images"].__setitem__(0, "image-0.png"), r"images\[0\]: expected an object"),
+    ],
+)
+def test_image_entries_of_the_wrong_shape_are_refused(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    folder = saved(tmp_path / "out")
+    edit(folder, change)
+    with pytest.raises(ValueError, match=message):
+        GenerationResult.load(folder, lazy=True)
+
+
+def test_a_lazy_jpeg_with_long_headers_is_checked_whole(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30)).save(buffer, "JPEG", icc_profile=b"\0" * 200_000)
+    image = GeneratedImage.from_bytes(buffer.getvalue())
+    folder = GenerationResult(images=[image]).save(tmp_path)
+    lazy = GenerationResult.load(folder, lazy=True)
+    assert (lazy.images[0].width, lazy.images[0].height) == (40, 30)
+    assert lazy.images[0].read() == buffer.getvalue()
+
+
+def test_failed_and_newer_results_are_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    newer = saved(out, n=1)
+    edit(newer, lambda document: document.__setitem__("version", 2))
+    failed = saved(out, n=1)
+    edit(failed, lambda document: document.__setitem__("error", {"type": "X", "message": "m"}))
+    generator = FakeGenerator()
+    with ResultStore(out) as store:
+        assert len(store) == 0
+        Pipeline(FakeEnhancer(), generator).run_many(["a fox"], out_dir=store, n=1)
+    assert len(generator.calls) == 1
+    assert store.report.damaged == []
+    assert store.report.redone == {}
+    assert newer.is_dir()
+    assert failed.is_dir()
