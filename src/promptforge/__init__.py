@@ -21,6 +21,7 @@ from ._options import ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
+from ._reference import Reference
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
 from ._retry import RetryPolicy
@@ -53,6 +54,7 @@ __all__ = [
     "PromptforgeError",
     "RateLimit",
     "RateLimitedError",
+    "Reference",
     "Request",
     "ResultStore",
     "ResumeReport",

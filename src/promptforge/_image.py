@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
+from pydantic import Field, model_validator
 
+from ._conversation import Conversation
 from ._files import read_regular, write_atomic
 from ._imageinfo import EXTENSIONS, sniff
-from ._model import FrozenMap, Model
+from ._model import Base64Bytes, FrozenMap, Model
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 class GeneratedImage(Model):
     """One rendered image. ``mime_type``, ``width`` and ``height`` are read from the bytes."""
 
-    data: bytes = Field(default=b"", repr=False, json_schema_extra={"format": "base64"})
+    data: Base64Bytes = Field(default=b"", repr=False)
     """The encoded image (PNG, JPEG or WebP); standard base64 (RFC 4648 section 4) in JSON.
     Empty when the bytes were left on disk (a batch with ``out_dir``, or
     ``GenerationResult.load(lazy=True)``): ``read()`` works either way."""
@@ -41,22 +40,9 @@ class GeneratedImage(Model):
     """The image file, when the bytes were left on disk instead of in ``data``: absolute
     once loaded (``GenerationResult.load``); relative to the result folder in
     ``result.json`` and in a result's JSON."""
-
-    @field_validator("data", mode="before")
-    @classmethod
-    def _decode_base64(cls, value: Any, info: ValidationInfo) -> Any:
-        """JSON carries bytes as base64: standard, or URL-safe as earlier releases wrote."""
-        if info.mode != "json" or not isinstance(value, str):
-            return value
-        text = value.translate(_URLSAFE).rstrip("=")
-        try:
-            return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("data: not valid base64") from None
-
-    @field_serializer("data", when_used="json")
-    def _encode_base64(self, data: bytes) -> str:
-        return base64.b64encode(data).decode("ascii")
+    conversation: Conversation | None = Field(default=None, repr=False)
+    """The turns that made this image, for a generator that continues them when editing
+    (Gemini image models); saved with the result so an edit after ``load`` continues it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -99,6 +85,7 @@ class GeneratedImage(Model):
         revised_prompt: str | None = None,
         seed: int | None = None,
         metadata: dict[str, str] | None = None,
+        conversation: Conversation | None = None,
     ) -> GeneratedImage:
         """Wrap encoded image bytes; format and size are read from them.
 
@@ -111,6 +98,7 @@ class GeneratedImage(Model):
                 "revised_prompt": revised_prompt,
                 "seed": seed,
                 "metadata": metadata or {},
+                "conversation": conversation,
             }
         )
 
@@ -169,9 +157,6 @@ class GeneratedImage(Model):
     def __repr__(self) -> str:
         held = f"{len(self.data)} B" if self.data else f"on disk at {self.path}"
         return f"GeneratedImage({self.mime_type}, {self.width}x{self.height}, {held})"
-
-
-_URLSAFE = str.maketrans("-_", "+/")
 
 
 class FilteredImage(Model):

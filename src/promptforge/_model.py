@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Annotated, Any, NoReturn, Self, TypeAlias, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -56,6 +66,33 @@ class FrozenDict(dict[K, V]):
 def _freeze(value: Mapping[K, V]) -> Mapping[K, V]:
     return value if isinstance(value, FrozenDict) else FrozenDict(value)
 
+
+def _from_base64(value: Any, info: ValidationInfo) -> Any:
+    """In JSON, bytes are base64: standard (RFC 4648 section 4), or URL-safe as earlier
+    releases wrote, padded or not. Python input is left to pydantic."""
+    if info.mode != "json" or not isinstance(value, str):
+        return value
+    text = value.translate(_URLSAFE).rstrip("=")
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not valid base64") from None
+
+
+def _to_base64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+_URLSAFE = str.maketrans("-_", "+/")
+
+Base64Bytes: TypeAlias = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    PlainSerializer(_to_base64, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "base64"}, mode="serialization"),
+    WithJsonSchema({"type": "string", "format": "base64"}, mode="validation"),
+]
+"""Bytes, as standard base64 in JSON (``+`` and ``/``, padded); both alphabets are read."""
 
 FrozenMap: TypeAlias = Annotated[Mapping[K, V], AfterValidator(_freeze)]
 """A model field holding a read-only mapping: a dict on input and in JSON, frozen inside."""

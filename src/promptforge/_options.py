@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, TypeAlias, TypedDict
 
 from pydantic import Field
 
 from ._model import Model
+from ._reference import Reference
 
 MAX_IMAGES = 16
 """The most images one request may ask for; larger jobs belong in ``run_many``."""
@@ -17,6 +19,7 @@ SafetyFilterLevel: TypeAlias = Literal[
 PersonGeneration: TypeAlias = Literal["dont_allow", "allow_adult", "allow_all"]
 MimeType: TypeAlias = Literal["image/png", "image/jpeg", "image/webp"]
 ImageSize: TypeAlias = Literal["1K", "2K", "4K"]
+ThinkingLevel: TypeAlias = Literal["minimal", "low", "medium", "high"]
 
 
 class ImageOptions(Model):
@@ -54,6 +57,12 @@ class ImageOptions(Model):
     """Embed an invisible watermark (SynthID); some models need it off to honour ``seed``."""
     labels: dict[str, str] | None = None
     """Billing labels passed to the backend."""
+    references: tuple[Reference, ...] = ()
+    """Images to take from (a character sheet, an object, a style); a list is accepted.
+    Checked against the generator's ``max_references`` and ``reference_limits``."""
+    thinking: ThinkingLevel | None = None
+    """How much the model reasons before drawing, where it can be set
+    (``capabilities.thinking_levels``); its thought text is kept on the image's metadata."""
 
 
 class ImageOptionsDict(TypedDict, total=False):
@@ -72,3 +81,5 @@ class ImageOptionsDict(TypedDict, total=False):
     enhance_prompt: bool | None
     add_watermark: bool | None
     labels: dict[str, str] | None
+    references: Sequence[Reference]
+    thinking: ThinkingLevel | None

@@ -13,6 +13,7 @@ from typing_extensions import Unpack
 from . import _guard
 from ._adapt import Plan, fold_negative, plan
 from ._batch import BatchItem, as_completed, check_concurrency, item_request
+from ._edit import EditTarget, run_edit
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
 from ._image import GenerationOutput
 from ._options import ImageOptions, ImageOptionsDict
@@ -30,6 +31,8 @@ from .styles import StylePreset
 
 T = TypeVar("T")
 Style: TypeAlias = str | StylePreset | None
+Fix: TypeAlias = Literal["auto", "edit", "refine"]
+FIXES: tuple[Fix, ...] = ("auto", "edit", "refine")
 
 
 class Pipeline:
@@ -137,14 +140,27 @@ class Pipeline:
         return await self._enhance(RunState(request), request)
 
     async def arefine(
-        self, result: GenerationResult, feedback: str, **options: Unpack[ImageOptionsDict]
+        self,
+        result: GenerationResult,
+        feedback: str,
+        *,
+        fix: Fix = "refine",
+        **options: Unpack[ImageOptionsDict],
     ) -> GenerationResult:
         """Revise ``result``'s prompt with ``feedback`` and render again.
 
         Uses the enhancer's ``refine`` when it has one, else re-enhances the original words
         with the feedback appended. Options default to the original request's; the new
-        result's ``parent_id`` is ``result.id``.
+        result's ``parent_id`` is ``result.id``. With ``fix="edit"`` (or ``"auto"``) and a
+        generator that can edit, the image itself is edited with ``feedback`` as the
+        instruction instead (``aedit``); ``fix="edit"`` without one says so in ``warnings``.
         """
+        if fix not in FIXES:
+            raise InvalidRequestError(
+                f"fix: {fix!r} is not one of {', '.join(FIXES)}", field="fix", allowed=FIXES
+            )
+        if fix != "refine" and self.generator.capabilities.edit and result.images:
+            return await self.aedit(result, feedback, **options)
         if result.prompt is None or result.request is None:
             raise InvalidRequestError("result: has no prompt to refine (it failed)", field="result")
         if not isinstance(feedback, str) or not feedback.strip():
@@ -156,6 +172,10 @@ class Pipeline:
             {**original.options.model_dump(exclude_unset=True), **options},
         )
         state = RunState(request, parent_id=result.id)
+        if fix == "edit":
+            state.warnings.append(
+                "fix='edit': this generator cannot edit images; refined the prompt instead"
+            )
         run_plan = self._plan(request)
         text = f"{original.prompt.strip().rstrip('.')}. {feedback.strip()}"
         revised = request.model_copy(update={"prompt": text})
@@ -168,6 +188,33 @@ class Pipeline:
             state.prompt = await self._enhance(state, revised)
         await self._execute(state, run_plan)
         return state.result()
+
+    async def aedit(
+        self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Change an image as ``instruction`` says; a new result, ``parent_id`` set.
+
+        ``target``: a ``GenerationResult`` (its first image), a ``GeneratedImage``, encoded
+        bytes, or a path (a saved result folder, an image in one, or any image file). An
+        image a Gemini model made continues that conversation (also after ``load``), so an
+        edit of an edit keeps the chain. Options are the edit's own (``references`` too);
+        without ``aspect_ratio`` the image keeps its shape. No enhance stage: the result's
+        ``stages`` has ``"edit"``, and ``instruction`` holds the words.
+
+        Raises:
+            InvalidRequestError: the generator cannot edit (``capabilities.edit``), or bad
+                target or options, before any request.
+        """
+        _guard.check_backend(self.generator)
+        return await run_edit(
+            self.generator,
+            self.generate_retry,
+            lambda fn: _limited(self._generate_limiter, fn),
+            target,
+            instruction,
+            options,
+            strict=self.strict,
+        )
 
     async def arun_many(
         self,
@@ -272,10 +319,21 @@ class Pipeline:
         return run_sync(self.aenhance(prompt, style=style, negative_prompt=negative_prompt))
 
     def refine(
-        self, result: GenerationResult, feedback: str, **options: Unpack[ImageOptionsDict]
+        self,
+        result: GenerationResult,
+        feedback: str,
+        *,
+        fix: Fix = "refine",
+        **options: Unpack[ImageOptionsDict],
     ) -> GenerationResult:
         """Sync twin of ``arefine``."""
-        return run_sync(self.arefine(result, feedback, **options))
+        return run_sync(self.arefine(result, feedback, fix=fix, **options))
+
+    def edit(
+        self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Sync twin of ``aedit``."""
+        return run_sync(self.aedit(target, instruction, **options))
 
     def run_many(
         self,

@@ -104,7 +104,9 @@ class GenerationResult(Model):
     id: str = Field(default_factory=new_id)
     """Stable, unique, sortable by time; the folder name ``save`` writes."""
     parent_id: str | None = None
-    """The result this one refines, for ``Pipeline.refine``."""
+    """The result this one refines or edits (``Pipeline.refine`` / ``Pipeline.edit``)."""
+    instruction: str | None = None
+    """The edit instruction, for a result ``Pipeline.edit`` made."""
     index: int | None = None
     """Position of the input in a ``run_many`` / ``stream`` batch."""
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -118,7 +120,7 @@ class GenerationResult(Model):
     filtered: tuple[FilteredImage, ...] = ()
     """Images the generator's safety filter withheld."""
     stages: FrozenMap[Stage, StageReport] = Field(default_factory=dict)
-    """Per-stage reports, keyed ``"enhance"`` and ``"generate"``."""
+    """Per-stage reports, keyed ``"enhance"`` and ``"generate"`` (``"edit"`` for an edit)."""
     warnings: tuple[str, ...] = ()
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None

@@ -1,4 +1,4 @@
-"""The ``promptforge`` command line: ``generate``, ``enhance``, ``batch`` and ``styles``.
+"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``styles``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
     generate.set_defaults(command=_generate)
 
+    from ._cli_edit import add_edit_command
+
+    add_edit_command(commands, common)
+
     enhance = commands.add_parser("enhance", parents=[common], help="the prompt only, no image")
     enhance.add_argument("prompt", help="the idea, in a few words")
     enhance.add_argument("--style", help="a style preset (see `promptforge styles`)")
@@ -148,12 +152,18 @@ def _image_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--negative", dest="negative_prompt", default=argparse.SUPPRESS,
                         help="what to keep out, comma-separated")  # fmt: skip
     parser.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="repeatable noise")
+    from ._cli_edit import add_ref_argument
+
+    add_ref_argument(parser)
 
 
 def image_options(args: argparse.Namespace) -> dict[str, Any]:
     """The image options given on the command line (the rest keep their defaults)."""
+    from ._cli_edit import reference_options
+
     names = ("n", "aspect_ratio", "negative_prompt", "seed")
-    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+    options = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    return {**options, **reference_options(args)}
 
 
 def pipeline_for(args: argparse.Namespace) -> Pipeline:

@@ -373,6 +373,85 @@ def gemini_image_for_request(request: Recorded) -> Reply:
     return image(image_bytes(width, height), note="Here is your image.")
 
 
+# -- conversations: inline images, thought signatures, answers by turn ---------------------
+
+
+def unb64(text: str) -> bytes:
+    """Bytes from base64 as google-genai sends it (URL-safe alphabet, padding optional)."""
+    return base64.urlsafe_b64decode(
+        text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4)
+    )
+
+
+def camel(value: Any) -> Any:
+    """``value`` with every key in lowerCamelCase: google-genai sends some nested fields in
+    snake_case (``mime_type``, ``thinking_level``), which Google's JSON parser also takes."""
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z])", lambda m: m[1].upper(), k): camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel(item) for item in value]
+    return value
+
+
+def turns(request: Recorded) -> list[dict[str, Any]]:
+    """The request's ``contents`` (keys in lowerCamelCase): user and model turns, oldest first."""
+    return list(camel(request.body.get("contents", [])))
+
+
+def inline_images(request: Recorded, turn: int = -1) -> list[bytes]:
+    """The inline image bytes of one turn (default: the last, the user's new one)."""
+    parts = turns(request)[turn].get("parts", [])
+    return [unb64(p["inlineData"]["data"]) for p in parts if "inlineData" in p]
+
+
+def signatures(request: Recorded) -> list[bytes]:
+    """Every thought signature the request sends back, in order."""
+    return [
+        unb64(part["thoughtSignature"])
+        for turn in turns(request)
+        for part in turn.get("parts", [])
+        if "thoughtSignature" in part
+    ]
+
+
+def signed_image(
+    data: bytes,
+    signature: bytes,
+    *,
+    note: str | None = None,
+    thought: str | None = None,
+    thought_image: bytes | None = None,
+) -> Reply:
+    """A thinking image model's answer: optional thought text and an interim thought image
+    (``thought: true``), then the note and the final image, the image signed."""
+    parts: list[dict[str, Any]] = []
+    if thought is not None:
+        parts.append({"text": thought, "thought": True})
+    if thought_image is not None:
+        parts.append({"inlineData": {"mimeType": "image/png", "data": b64(thought_image)},
+                      "thought": True})  # fmt: skip
+    if note is not None:
+        parts.append({"text": note})
+    parts.append(
+        {"inlineData": {"mimeType": "image/png", "data": b64(data)},
+         "thoughtSignature": b64(signature)}
+    )  # fmt: skip
+    return content(parts)
+
+
+def by_turn(*replies: Reply) -> Callable[[Recorded], Reply]:
+    """A multi-turn script: answer with ``replies[k]`` when the request carries ``k`` earlier
+    model turns (k = 0 for a new conversation), whatever order the calls arrive in."""
+
+    def answer(request: Recorded) -> Reply:
+        k = sum(1 for turn in turns(request) if turn.get("role") == "model")
+        if k >= len(replies):
+            return error(400, "INVALID_ARGUMENT", f"no scripted answer for turn {k + 1}")
+        return replies[k]
+
+    return answer
+
+
 def serve(config: dict[str, Any]) -> None:
     """Run a server on an asyncio front end until stdin closes; print its URL first.
 

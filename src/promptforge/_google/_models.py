@@ -72,7 +72,12 @@ def _imagen(
 
 
 def _gemini_image(
-    name: str, *, image_sizes: tuple[Literal["1K", "2K", "4K"], ...] = ()
+    name: str,
+    *,
+    image_sizes: tuple[Literal["1K", "2K", "4K"], ...] = (),
+    objects: int = 10,
+    characters: int = 4,
+    thinking_levels: tuple[Literal["minimal", "high"], ...] = ("minimal", "high"),
 ) -> ImageModel:
     caps = GeneratorCapabilities(
         max_images=1,  # one image per call; n images are n concurrent calls
@@ -81,6 +86,10 @@ def _gemini_image(
         seed=True,
         output_mime_types=("image/png",),
         image_sizes=image_sizes,
+        max_references=14,  # input images in all, the one being edited included
+        reference_limits={"object": objects, "character": characters},
+        edit=True,
+        thinking_levels=thinking_levels,
     )
     return ImageModel(name, "gemini-image", caps)
 
@@ -132,7 +141,13 @@ IMAGE_MODELS: dict[str, ImageModel] = {
         ),
         _gemini_image("gemini-2.5-flash-image"),
         _gemini_image("gemini-3.1-flash-image", image_sizes=("1K", "2K", "4K")),
-        _gemini_image("gemini-3-pro-image", image_sizes=("1K", "2K", "4K")),
+        _gemini_image(
+            "gemini-3-pro-image",
+            image_sizes=("1K", "2K", "4K"),
+            objects=6,
+            characters=5,
+            thinking_levels=(),  # always thinks; the level is not adjustable
+        ),
     )
 }
 

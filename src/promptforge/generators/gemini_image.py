@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from .._conversation import Conversation, Turn
 from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
 from .._google._models import DEFAULT_IMAGE_MODEL, image_model
-from .._google._responses import answer_parts, finish_reason, raise_if_blocked
+from .._google._responses import finish_reason, raise_if_blocked
+from .._google._turns import continues, model_turn, to_contents, user_turn
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
@@ -25,8 +28,14 @@ class GeminiImageGenerator(Generator):
     One image per call (the pipeline makes ``n`` concurrent calls); aspect ratios from 1:1
     to 21:9; ``image_size`` 1K/2K/4K where the model has them; no negative prompt (the
     pipeline folds it into the prompt with a warning). Text the model returns beside the
-    image is kept as ``GeneratedImage.metadata["note"]``. An answer without an image
-    (a refusal or a safety block) raises ``ContentBlockedError`` with the reason.
+    image is kept as ``GeneratedImage.metadata["note"]``, its thought text (with
+    ``thinking`` set) as ``metadata["thoughts"]``; interim thought images are dropped. An
+    answer without an image (a refusal or a safety block) raises ``ContentBlockedError``.
+
+    References go as inline images, each after a label naming its role, before the prompt;
+    ones larger than the model's input are downscaled first (said in ``warnings``). Each
+    image keeps its ``conversation`` (the turns, thought signatures included), so
+    ``edit`` continues it as Google requires, also after ``GenerationResult.load``.
 
     Works with an API key or Vertex AI (location defaults to ``global``), configured like
     google-genai: arguments first, then the environment.
@@ -84,26 +93,69 @@ class GeminiImageGenerator(Generator):
         return self._info.capabilities
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
+        turn, warnings = await asyncio.to_thread(user_turn, prompt.text, options.references)
+        return await self._answer((), turn, options, warnings, options.aspect_ratio)
+
+    async def edit(
+        self, image: GeneratedImage, instruction: str, options: ImageOptions
+    ) -> GenerationOutput:
+        """Edit ``image``: continue its conversation when this model made it, else send it."""
+        model = self._google.model
+        held = continues(image, type(self).__name__, model)
+        warnings = []
+        if held is None and image.conversation is not None:
+            warnings.append(
+                f"the image was made by {image.conversation.model}; its conversation cannot "
+                f"continue on {model} (thought signatures are per model), so it was sent as "
+                "an image instead"
+            )
+        turn, fitted = await asyncio.to_thread(
+            user_turn, instruction, options.references, image=None if held else image
+        )
+        shape = options.aspect_ratio if "aspect_ratio" in options.model_fields_set else None
+        earlier = held.turns if held else ()
+        return await self._answer(earlier, turn, options, [*warnings, *fitted], shape)
+
+    async def _answer(
+        self,
+        earlier: tuple[Turn, ...],
+        turn: Turn,
+        options: ImageOptions,
+        warnings: list[str],
+        aspect_ratio: str | None,
+    ) -> GenerationOutput:
         from google.genai import types
 
+        thinking = (
+            types.ThinkingConfig(
+                thinking_level=types.ThinkingLevel(options.thinking.upper()),
+                include_thoughts=True,
+            )
+            if options.thinking
+            else None
+        )
         config = types.GenerateContentConfig(
             response_modalities=["TEXT", "IMAGE"],
             image_config=types.ImageConfig(
-                aspect_ratio=options.aspect_ratio, image_size=options.image_size
+                aspect_ratio=aspect_ratio, image_size=options.image_size
             ),
             seed=options.seed,
             candidate_count=1,
             labels=options.labels,
+            thinking_config=thinking,
         )
         model = self._google.model
         with self._google.errors():
             response = await self._google.client().aio.models.generate_content(
-                model=model, contents=prompt.text, config=config
+                model=model, contents=to_contents([*earlier, turn]), config=config
             )
         raise_if_blocked(response, model)
-        parts = answer_parts(response)
-        note = " ".join(p.text.strip() for p in parts if p.text and p.text.strip())
-        blobs = [p.inline_data for p in parts if p.inline_data and p.inline_data.data]
+        candidates = response.candidates or []
+        content = candidates[0].content if candidates else None
+        parts = (content.parts or []) if content else []
+        answer = [p for p in parts if not p.thought]
+        note = " ".join(p.text.strip() for p in answer if p.text and p.text.strip())
+        blobs = [p.inline_data.data for p in answer if p.inline_data and p.inline_data.data]
         if not blobs:
             reason = finish_reason(response) or "NO_IMAGE"
             said = f": {note}" if note else ""
@@ -111,10 +163,17 @@ class GeminiImageGenerator(Generator):
                 f"{model} answered without an image ({reason}){said}",
                 reasons=[reason, *([note] if note else [])],
             )
+        said_back, thoughts = model_turn(parts)
+        conversation = Conversation(
+            backend=type(self).__name__, model=model, turns=(*earlier, turn, said_back)
+        )
         metadata = {"note": note} if note else {}
+        if thoughts:
+            metadata["thoughts"] = thoughts
         images = [
-            GeneratedImage.from_bytes(blob.data, seed=options.seed, metadata=metadata)
-            for blob in blobs
-            if blob.data
+            GeneratedImage.from_bytes(
+                data, seed=options.seed, metadata=metadata, conversation=conversation
+            )
+            for data in blobs
         ]
-        return GenerationOutput(images=images[: options.n])
+        return GenerationOutput(images=images[: options.n], warnings=warnings)
