@@ -195,3 +195,12 @@ def test_options_and_images_json_round_trip_unchanged() -> None:
     image = GeneratedImage.from_bytes(image_bytes(8, 8), metadata={"k": "v"})
     assert GeneratedImage.model_validate_json(image.model_dump_json()) == image
     assert ImageOptions.model_validate_json(ImageOptions(n=2).model_dump_json()).n == 2
+
+
+def test_every_bytes_field_is_standard_base64_in_json() -> None:
+    from promptforge import Reference
+
+    reference = Reference(AWKWARD, role="style")
+    document = json.loads(reference.model_dump_json())
+    assert document["data"] == base64.b64encode(AWKWARD).decode()
+    assert Reference.model_validate_json(reference.model_dump_json()) == reference
