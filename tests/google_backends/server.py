@@ -334,6 +334,42 @@ def rate_limited(retry_delay: str | None = "2s", retry_after: str | None = None)
     return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", details=details, headers=headers)
 
 
+def credentials_of(request: Recorded) -> list[str]:
+    """The credentials a request carried: its API key header, ``key=`` query, bearer token."""
+    from urllib.parse import parse_qs, urlsplit
+
+    found = [request.headers.get("x-goog-api-key", ""), request.headers.get("authorization", "")]
+    found += parse_qs(urlsplit(request.path).query).get("key", [])
+    return [value for value in found if value]
+
+
+def echo_credentials(
+    code: int = 400, status: str = "INVALID_ARGUMENT", message: str = ""
+) -> Responder:
+    """An error whose body repeats the request's credentials, as some servers and proxies do:
+    each one raw, URL-encoded and as a header line, in the message and in the details."""
+    from urllib.parse import quote, quote_plus
+
+    def reply(request: Recorded) -> Reply:
+        echoed = [
+            f"{value} / {quote(value, safe='')} / {quote_plus(value)} / x-goog-api-key: {value}"
+            f" / ?key={quote(value, safe='')}"
+            for value in credentials_of(request)
+        ]
+        text = f"{message} API key not valid: {'; '.join(echoed)}".strip()
+        details = [
+            {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+             "metadata": {"key": "; ".join(credentials_of(request))}},
+        ]  # fmt: skip
+        if code == 429:
+            details.append(
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}
+            )
+        return error(code, status, text, details=details)
+
+    return reply
+
+
 IMAGEN_INSTANCE_SCHEMA = (
     "gs://google-cloud-aiplatform/schema/predict/instance/vision_generative_model_1.0.0.yaml"
 )

@@ -255,6 +255,55 @@ def test_a_given_client_is_used_as_is(server: GoogleServer) -> None:
     assert call.headers["x-goog-api-key"] == "own-key"
 
 
+def test_no_arguments_use_the_apps_genai_configure(server: GoogleServer) -> None:
+    import google.generativeai as genai
+
+    genai.configure(
+        api_key=API_KEY,
+        transport="rest",
+        client_options={"api_endpoint": server.url},
+        default_metadata=[("x-app", "catalogue")],
+    )
+    server.script("generateContent", wire.spec(**CORGI))
+    result = pipe(LegacyGeminiEnhancer()).enhance("corgi")
+    assert result.spec is not None
+    (call,) = server.requests
+    assert call.headers["x-goog-api-key"] == API_KEY
+    assert call.headers["x-app"] == "catalogue"  # the app's whole configuration, as it made it
+
+
+def test_the_configured_key_is_redacted_too(server: GoogleServer) -> None:
+    import google.generativeai as genai
+
+    genai.configure(api_key=API_KEY, transport="rest", client_options={"api_endpoint": server.url})
+    server.default("generateContent", wire.echo_credentials())
+    with pytest.raises(BackendError) as raised:
+        pipe(LegacyGeminiEnhancer(), retry=RetryPolicy.none()).enhance("corgi")
+    assert "***" in str(raised.value)
+    assert API_KEY not in str(raised.value)
+
+
+def test_arguments_win_over_genai_configure(
+    server: GoogleServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import google.generativeai as genai
+
+    genai.configure(
+        api_key="configured-key",
+        transport="rest",
+        client_options={"api_endpoint": "http://127.0.0.1:9"},
+    )
+    server.script("generateContent", wire.spec(**CORGI), wire.spec(**CORGI))
+    pipe(LegacyGeminiEnhancer(api_key=API_KEY, api_endpoint=server.url)).enhance("corgi")
+    assert server.requests[0].headers["x-goog-api-key"] == API_KEY
+    monkeypatch.setenv("GOOGLE_API_KEY", "from-the-env")  # the configuration still wins over it
+    genai.configure(
+        api_key="configured-key", transport="rest", client_options={"api_endpoint": server.url}
+    )
+    pipe(LegacyGeminiEnhancer()).enhance("corgi")
+    assert server.requests[1].headers["x-goog-api-key"] == "configured-key"
+
+
 def test_refine_sends_the_previous_spec_and_feedback(
     server: GoogleServer, gemini: LegacyGeminiEnhancer
 ) -> None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _guard
 from ._errors import translate
-from ._settings import GoogleSettings, resolve
+from ._redact import client_secrets, token_of
+from ._settings import GoogleSettings, application_default_credentials, resolve
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 class GoogleConnection:
     """Builds and keeps the google-genai clients of one backend.
 
-    An app's ``client`` is used as is. Otherwise the settings are resolved at once (so a
-    missing credential fails at construction, naming what to set) and a client is built
+    An app's ``client`` is used as is. Otherwise the settings are resolved at once, Vertex
+    AI's application default credentials included (so a missing credential fails at
+    construction, naming the cause and the fix), and a client is built
     per event loop on first use: loop-bound HTTP connections never cross loops. A client
     lives as long as this connection, or until its loop has closed. google-genai's own retries are
     turned off; ``RetryPolicy`` is the only retry layer.
@@ -58,6 +60,8 @@ class GoogleConnection:
                 default_location=default_location,
                 vertex_only=vertex_only,
             )
+            if credentials is None and self.settings.project:  # Vertex AI, credentials from ADC
+                self._credentials = application_default_credentials(self.settings)
         elif vertex_only and not client.vertexai:
             from .._errors import ConfigurationError
 
@@ -121,7 +125,15 @@ class GoogleConnection:
 
     @contextmanager
     def errors(self) -> Iterator[None]:
-        """Translate google-genai and transport errors into the promptforge tree."""
-        secret = self.settings.api_key if self.settings else None
-        with translate(model=self.model, secrets=(secret,) if secret else ()):
+        """Translate google-genai and transport errors into the promptforge tree, with this
+        connection's secrets masked."""
+        with translate(model=self.model, secrets=self.secrets()):
             yield
+
+    def secrets(self) -> list[str | None]:
+        """What must never be shown: the key, and whatever key or token each client holds
+        (an app's own client included; tokens are read now, as they refresh)."""
+        found = [self.settings.api_key if self.settings else None, token_of(self._credentials)]
+        for client in [self._given] if self._given is not None else self._clients.values():
+            found += client_secrets(client)
+        return found

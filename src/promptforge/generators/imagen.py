@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from .._google._connection import GoogleConnection
 from .._google._imagen import Prediction, announce_retirement, imagen_config, imagen_output
@@ -34,6 +35,8 @@ class ImagenGenerator(Generator):
     Args:
         model: the Imagen model (default ``DEFAULT_IMAGEN_MODEL``).
         client: a ready ``google.genai.Client`` made with ``vertexai=True``, used as is.
+        vertexai: always ``True`` (accepted as google-genai's backends take it); ``False``
+            raises ``ConfigurationError``.
         project, location, credentials: Vertex AI settings (else the environment).
         base_url: a different endpoint (a proxy, or a local server in tests).
         timeout: seconds per HTTP request.
@@ -49,6 +52,7 @@ class ImagenGenerator(Generator):
         *,
         model: str = DEFAULT_IMAGEN_MODEL,
         client: Client | None = None,
+        vertexai: bool = True,
         project: str | None = None,
         location: str | None = None,
         credentials: Credentials | None = None,
@@ -63,7 +67,7 @@ class ImagenGenerator(Generator):
             model=model,
             client=client,
             api_key=api_key,
-            vertexai=True,
+            vertexai=vertexai,
             project=project,
             location=location,
             credentials=credentials,
@@ -71,8 +75,6 @@ class ImagenGenerator(Generator):
             timeout=timeout,
             vertex_only=True,
         )
-        # google-genai warns on every generate_images call; we say it once, with the fix.
-        warnings.filterwarnings("ignore", message="The generate_images method is deprecated")
         announce_retirement(self._info)
 
     async def aclose(self) -> None:
@@ -90,7 +92,7 @@ class ImagenGenerator(Generator):
 
         config, notes = imagen_config(options, self.capabilities)
         with self._google.errors():
-            response = await self._google.client().aio.models.generate_images(
+            response = await _generate_images(self._google.client())(
                 model=self._google.model,
                 prompt=prompt.text,
                 config=types.GenerateImagesConfig(**config),
@@ -104,3 +106,12 @@ class ImagenGenerator(Generator):
             for item in response.generated_images or []
         )
         return imagen_output(self._google.model, predictions, seed=options.seed, notes=notes)
+
+
+def _generate_images(client: Client) -> Callable[..., Awaitable[Any]]:
+    """``generate_images`` without google-genai's deprecation warning: the method under its
+    once-only warning wrapper. The retirement is said by ``announce_retirement`` instead,
+    with the fix, and the app's warning filters are never touched."""
+    method = client.aio.models.generate_images
+    plain = getattr(method, "__wrapped__", None)  # set by functools.wraps on the wrapper
+    return partial(plain, client.aio.models) if plain is not None else method

@@ -12,12 +12,13 @@ from .._errors import ConfigurationError
 from .._google._errors import translate
 from .._google._imagen import Prediction, announce_retirement, imagen_config, imagen_output
 from .._google._models import DEFAULT_IMAGEN_MODEL, image_model
+from .._google._redact import token_of
 from .._google._settings import resolve
 from .._image import GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from ..generators._base import Generator, GeneratorCapabilities
-from ._sdk import VISION, load
+from ._sdk import VISION, load, quietly
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -120,7 +121,7 @@ class LegacyImagenGenerator(Generator):
         _guard.check_backend(self)
         config, notes = imagen_config(options, self.capabilities)
         parameters = _parameters(config, notes)
-        with translate(model=self.model):
+        with translate(model=self.model, secrets=self._secrets()):
             response = await asyncio.to_thread(self._predict, prompt.text, parameters)
         predictions = (
             Prediction(
@@ -134,6 +135,12 @@ class LegacyImagenGenerator(Generator):
         )
         return imagen_output(self.model, predictions, seed=options.seed, notes=notes)
 
+    def _secrets(self) -> list[str | None]:
+        """The tokens to mask: the SDK's configured credentials' (read without loading them)."""
+        from google.cloud.aiplatform import initializer
+
+        return [token_of(getattr(initializer.global_config, "_credentials", None))]
+
     def _predict(self, text: str, parameters: dict[str, Any]) -> Any:
         endpoint = self._image_model()._endpoint  # generate_images' own endpoint, see above
         return endpoint.predict(
@@ -145,7 +152,8 @@ class LegacyImagenGenerator(Generator):
         with self._lock:
             if self._loaded is None:
                 try:
-                    self._loaded = self._vision.ImageGenerationModel.from_pretrained(self.model)
+                    with quietly(VISION):
+                        self._loaded = self._vision.ImageGenerationModel.from_pretrained(self.model)
                 except Exception as exc:
                     raise _unwrapped(exc, self.model) from None
             return self._loaded
