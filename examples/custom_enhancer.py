@@ -95,10 +95,10 @@ class KeywordEnhancer(Enhancer):
 
 
 def report(label: str, result: GenerationResult, out: Path | None) -> None:
-    assert result.prompt is not None  # a successful run always has its prompt
+    prompt = result.raise_for_error().prompt  # typed: a successful run always has its prompt
     assert result.images, "every run here makes at least one image"
     saved = f" -> {result.save(out)}" if out is not None else ""
-    print(f"{label:<30} {len(result.images)} image(s): {result.prompt.text}{saved}")
+    print(f"{label:<30} {len(result.images)} image(s): {prompt.text}{saved}")
 
 
 async def run_async(pipes: dict[str, Pipeline], out: Path | None) -> None:

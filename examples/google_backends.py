@@ -28,8 +28,7 @@ def main(out: str = "out") -> int:
         print(f"not configured for Google: {exc}")
         return 0
     result = pipe.run("fluffy corgi wearing a tiny crown", aspect_ratio="16:9", style="cinematic")
-    assert result.prompt is not None
-    print(f"prompt: {result.prompt.text}")
+    print(f"prompt: {result.raise_for_error().prompt.text}")
     print(f"saved:  {result.save(out)}")
     return 0
 

@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec = prompt.spec
     assert (spec.subject, spec.attributes, spec.action, spec.setting) == (
         "fluffy corgi",
-        ["a tiny crown"],
+        ("a tiny crown",),
         "sitting",
         "on a deep crimson velvet cushion",
     )

@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "enhance": 1,
         "generate": 1,
     }
-    assert result.warnings == []
+    assert result.warnings == ()
     return 0
 
 

@@ -34,7 +34,7 @@ def test_run_many_returns_every_result_in_input_order(waits: list[float]) -> Non
     transient = [r for r in results if r.error and r.error.type == "TransientError"]
     assert [r.index for r in blocked] == [0, 7, 14, 21, 28, 35, 42, 49]
     assert [r.index for r in transient] == [3, 13, 23, 33, 43]
-    assert all(not r.ok and r.images == [] for r in blocked + transient)
+    assert all(not r.ok and r.images == () for r in blocked + transient)
     assert transient[0].error is not None
     assert transient[0].error.retryable
     assert transient[0].error.stage == "generate"

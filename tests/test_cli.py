@@ -24,6 +24,7 @@ from promptforge import (
     cli,
 )
 from promptforge import _cli_batch as cli_batch
+from promptforge._files import folder_lock
 from promptforge.enhancers import RuleEnhancer
 from promptforge.styles import _registry
 from promptforge.testing import FakeGenerator
@@ -96,7 +97,7 @@ def test_generate_options_and_json(capsys: pytest.CaptureFixture[str], tmp_path:
     assert [(i["width"], i["height"]) for i in document["images"]] == [(1408, 768)] * 2
     assert all("data" not in image for image in document["images"])
     for image in document["images"]:
-        assert (folder / image["file"]).is_file()
+        assert (folder / image["path"]).is_file()
 
 
 def test_global_flags_go_before_or_after_the_command(
@@ -464,7 +465,7 @@ def test_batch_interrupted(
 def test_one_batch_per_folder_at_a_time(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     source = write(tmp_path / "prompts.txt", ["a fox"])
     out = tmp_path / "out"
-    with cli_batch.exclusive(out):
+    with folder_lock(out):
         code, _, err = run(capsys, "batch", str(source), "--out", str(out))
     assert code == cli.BAD_INPUT
     assert "another promptforge batch is writing there" in err

@@ -170,7 +170,7 @@ def test_refine_fix_edit_without_an_editor_says_so() -> None:
     assert "fix='edit': this generator cannot edit images; refined the prompt instead" in (
         refined.warnings
     )
-    assert pipeline.refine(first, "smaller", fix="auto").warnings == []
+    assert pipeline.refine(first, "smaller", fix="auto").warnings == ()
     with pytest.raises(InvalidRequestError, match="fix: 'redo' is not one of auto, edit, refine"):
         pipeline.refine(first, "x", fix="redo")  # type: ignore[arg-type]
 

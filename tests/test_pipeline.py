@@ -240,7 +240,7 @@ def test_some_filtered_is_a_result() -> None:
     result = Pipeline(FakeEnhancer(), FakeGenerator([partly])).run("a corgi", n=2)
     assert result.ok
     assert len(result.images) == 1
-    assert result.filtered == [FilteredImage(reason="person")]
+    assert result.filtered == (FilteredImage(reason="person"),)
 
 
 def test_a_failed_split_call_keeps_the_images_already_paid_for(waits: list[float]) -> None:

@@ -44,7 +44,7 @@ def test_the_corgi_is_taken_apart_into_levers() -> None:
     spec = enhance(CORGI).spec
     assert spec is not None
     assert spec.subject == "fluffy corgi"
-    assert spec.attributes == ["a tiny crown"]
+    assert spec.attributes == ("a tiny crown",)
     assert spec.action == "sitting"
     assert spec.setting == "on a velvet cushion"
     assert spec.style
@@ -59,11 +59,11 @@ def test_clothing_after_in_is_worn_not_a_place() -> None:
     knight = enhance("a knight in shining armour riding a dragon").spec
     assert knight is not None
     assert (knight.attributes, knight.action, knight.setting) == (
-        ["shining armour"], "riding a dragon", None,
+        ("shining armour",), "riding a dragon", None,
     )  # fmt: skip
     cat = enhance("a cat in a box").spec
     assert cat is not None
-    assert (cat.attributes, cat.setting) == ([], "in a box")
+    assert (cat.attributes, cat.setting) == ((), "in a box")
 
 
 @pytest.mark.parametrize("idea", IDEAS)
@@ -88,7 +88,7 @@ def test_every_preset_lands_in_the_spec(preset: StylePreset) -> None:
     spec = prompt.spec
     assert spec is not None
     assert spec.subject == "fluffy corgi"
-    assert spec.attributes == ["a tiny crown"]
+    assert spec.attributes == ("a tiny crown",)
     assert prompt.style == preset.name
     for phrase in preset.phrases:
         assert phrase.lower() in (spec.style or "").lower()
@@ -169,7 +169,7 @@ def test_negatives_from_the_words() -> None:
 def test_tricky_grammar_keeps_every_word() -> None:
     hat = enhance("a cat with a hat on its head sitting and smiling").spec
     assert hat is not None
-    assert hat.attributes == ["a hat on its head"]
+    assert hat.attributes == ("a hat on its head",)
     assert hat.action == "sitting and smiling"
     sleeping = enhance("a sleeping cat on a windowsill").spec
     assert sleeping is not None
@@ -192,7 +192,7 @@ def test_refine_shrinks_the_crown() -> None:
     first = enhance(CORGI, "photorealistic")
     second = refine(first, "the crown looks too large")
     assert second.spec is not None
-    assert second.spec.attributes == ["a noticeably smaller crown"]
+    assert second.spec.attributes == ("a noticeably smaller crown",)
     assert "large crown" in second.negative_terms
     assert "smaller crown" in second.text
     assert second.original == first.original
@@ -226,7 +226,7 @@ def test_refine_feedback_forms(feedback: str, lever: str, expected: str) -> None
 def test_refine_removes_what_is_unwanted() -> None:
     refined = refine(enhance(CORGI), "Remove the crown. No cushion!")
     assert refined.spec is not None
-    assert refined.spec.attributes == []
+    assert refined.spec.attributes == ()
     assert {"crown", "cushion"} <= set(refined.negative_terms)
 
 

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from contextlib import aclosing
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pydantic import ValidationError
 
 from promptforge import (
@@ -13,9 +18,13 @@ from promptforge import (
     GeneratedImage,
     GenerationResult,
     ImageOptions,
+    InvalidRequestError,
     Pipeline,
+    ResultStore,
+    cli,
 )
-from promptforge._store import ResultStore
+from promptforge.enhancers import RuleEnhancer
+from promptforge.generators import PreviewGenerator
 from promptforge.testing import FakeEnhancer, FakeGenerator
 
 
@@ -122,3 +131,124 @@ def test_stream_saves_in_a_worker_thread(tmp_path: Path) -> None:
 
     assert len(asyncio.run(main())) == 2
     assert len(folders(tmp_path)) == 2
+
+
+# -- resume never passes off one backend's work as another's ----------------------------
+
+
+def test_previews_never_stand_in_for_real_images(tmp_path: Path) -> None:
+    prompts = ["a fox", "a cat", "a fox"]
+    offline = Pipeline(RuleEnhancer(), PreviewGenerator()).run_many(prompts, out_dir=tmp_path)
+    assert all(r.ok for r in offline)
+
+    real = FakeGenerator()
+    with ResultStore(tmp_path) as store:
+        again = Pipeline(RuleEnhancer(), real).run_many(prompts, out_dir=store)
+    assert len(real.calls) == 3  # nothing passed off as done
+    assert not any(r.resumed for r in again)
+    assert store.report.resumed == 0
+    made = "enhance RuleEnhancer (rules-1), generate PreviewGenerator (preview-card)"
+    assert store.report.redone == {f"made by other backends: {made}": 3}
+
+    with ResultStore(tmp_path) as store:  # each backend pair resumes its own work
+        third = Pipeline(RuleEnhancer(), FakeGenerator()).run_many(prompts, out_dir=store)
+    assert all(r.resumed for r in third)
+    assert store.report.resumed == 3
+    assert store.report.redone == {}
+    assert len(folders(tmp_path)) == 6
+
+
+def test_another_model_is_other_work(tmp_path: Path) -> None:
+    Pipeline(FakeEnhancer(), FakeGenerator()).run_many(["a"], out_dir=tmp_path)
+    other = FakeGenerator()
+    other.model = "fake-generator-2"
+    with ResultStore(tmp_path) as store:
+        Pipeline(FakeEnhancer(), other).run_many(["a"], out_dir=store)
+    assert len(other.calls) == 1
+    assert list(store.report.redone.values()) == [1]
+
+
+def test_billing_labels_do_not_make_other_work(tmp_path: Path) -> None:
+    pipe = Pipeline(FakeEnhancer(), FakeGenerator())
+    pipe.run_many(["a"], out_dir=tmp_path, labels={"team": "x"})
+    generator = FakeGenerator()
+    (result,) = Pipeline(FakeEnhancer(), generator).run_many(
+        ["a"], out_dir=tmp_path, labels={"team": "y"}
+    )
+    assert generator.calls == []
+    assert result.resumed
+
+
+def test_resumed_results_keep_their_images_when_asked(tmp_path: Path) -> None:
+    pipe = Pipeline(FakeEnhancer(), FakeGenerator())
+    fresh = pipe.run_many(["a", "b"], out_dir=tmp_path, n=2)
+    resumed = pipe.run_many(["a", "b"], out_dir=tmp_path, n=2)
+    assert all(r.resumed for r in resumed)
+    for before, after in zip(fresh, resumed, strict=True):
+        assert after.model_copy(update={"resumed": False}) == before
+        for image in after.images:
+            assert image.data
+            assert Image.open(BytesIO(image.data)).size == (image.width, image.height)
+    lazy = pipe.run_many(["a"], out_dir=tmp_path, n=2, keep_images=False)
+    assert lazy[0].resumed
+    assert lazy[0].images[0].data == b""
+    assert lazy[0].images[0].read() == fresh[0].images[0].data
+
+
+# -- one batch per folder ----------------------------------------------------------------
+
+
+def test_the_library_takes_the_batch_lock(tmp_path: Path) -> None:
+    pipe = Pipeline(FakeEnhancer(), FakeGenerator())
+    with (
+        ResultStore(tmp_path),
+        pytest.raises(InvalidRequestError, match="another promptforge batch") as raised,
+    ):
+        pipe.run_many(["a"], out_dir=tmp_path)
+    assert raised.value.field == "out_dir"
+    assert folders(tmp_path) == []
+    assert len(pipe.run_many(["a"], out_dir=tmp_path)) == 1  # released when the batch ends
+
+
+def test_two_processes_never_share_a_folder(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from promptforge._store import ResultStore\n"
+            f"with ResultStore({str(tmp_path)!r}):\n"
+            "    print('locked', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        pipe = Pipeline(FakeEnhancer(), FakeGenerator())
+        with pytest.raises(InvalidRequestError, match="another promptforge batch"):
+            pipe.run_many(["a"], out_dir=tmp_path)
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert pipe.run_many(["a"], out_dir=tmp_path)[0].ok
+
+
+def test_the_cli_reuses_the_library_lock_and_reports_redone_items(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "prompts.txt"
+    source.write_text("a fox\na cat\n")
+    out = tmp_path / "out"
+    assert cli.main(["batch", str(source), "--out", str(out)]) == cli.OK  # offline previews
+    capsys.readouterr()
+    real = Pipeline(RuleEnhancer(), FakeGenerator())
+    monkeypatch.setattr(cli, "pipeline_for", lambda args: real)
+    assert cli.main(["batch", str(source), "--out", str(out)]) == cli.OK
+    text = capsys.readouterr().out
+    assert "redone        2  made by other backends: enhance RuleEnhancer" in text
+    assert "PreviewGenerator (preview-card)" in text
+    assert cli.main(["batch", str(source), "--out", str(out), "--json"]) == cli.OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["resumed"] == 2
+    assert summary["redone"] == {}

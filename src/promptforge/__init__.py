@@ -23,8 +23,9 @@ from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
-from ._result import ErrorInfo, GenerationResult, StageReport
+from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
 from ._retry import RetryPolicy
+from ._store import ResultStore, ResumeReport
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .styles import StylePreset
@@ -56,9 +57,12 @@ __all__ = [
     "RateLimitedError",
     "Reference",
     "Request",
+    "ResultStore",
+    "ResumeReport",
     "RetryPolicy",
     "StageReport",
     "StylePreset",
+    "SucceededResult",
     "TransientError",
 ]
 

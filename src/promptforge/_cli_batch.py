@@ -2,8 +2,8 @@
 
 Resume comes from ``Pipeline.stream(out_dir=...)``: a result folder appears atomically once
 its images are written, and a re-run yields the saved result of any input already done in
-the folder (matched by ``Request.key``) instead of running it again. So an interrupted run
-loses nothing it paid for, and a re-run duplicates nothing.
+the folder by the same backends (see ``ResultStore``) instead of running it again. So an
+interrupted run loses nothing it paid for, and a re-run duplicates nothing.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import aclosing, contextmanager
+from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from ._cli_report import Line, Progress, Tally, report
 from ._errors import InvalidRequestError
 from ._pipeline import Pipeline
 from ._result import GenerationResult
+from ._store import ResultStore
 from .cli import (
     BACKEND_FAILURE,
     BAD_INPUT,
@@ -36,7 +36,6 @@ from .cli import (
 )
 from .cli import exit_code as exit_code_of
 
-LOCK_FILE = ".promptforge-batch.lock"
 SEVERITY = (UNEXPECTED, CONFIGURATION, BACKEND_FAILURE, BLOCKED, BAD_INPUT)
 
 
@@ -87,8 +86,9 @@ def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any])
     tally = Tally(total=len(lines))
     progress = Progress(tally, sys.stderr, tty=sys.stderr.isatty())
     try:
-        with exclusive(args.out):
-            asyncio.run(_consume(pipe, lines, args, options, tally, progress))
+        with ResultStore(args.out) as store:  # the folder's lock, held for the whole batch
+            tally.store = store.report
+            asyncio.run(_consume(pipe, lines, args, options, tally, progress, store))
     except KeyboardInterrupt:
         progress.close()
         report(tally, args, as_json, interrupted=True)
@@ -102,34 +102,6 @@ def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any])
     return next((code for code in SEVERITY if code in codes), OK)
 
 
-@contextmanager
-def exclusive(out: Path) -> Iterator[None]:
-    """Hold ``out``'s batch lock: two batches writing one folder would both run an input.
-
-    The lock is advisory (``flock``) and dies with the process, so a crash never leaves it
-    stuck. On Windows there is no lock.
-
-    Raises:
-        InvalidRequestError: another batch holds the lock.
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    if sys.platform == "win32":  # pragma: no cover
-        yield
-        return
-    import fcntl
-
-    with open(out / LOCK_FILE, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise InvalidRequestError(
-                f"--out {out}: another promptforge batch is writing there; wait for it to "
-                "finish or choose another folder",
-                field="out",
-            ) from None
-        yield
-
-
 async def _consume(
     pipe: Pipeline,
     lines: list[Line],
@@ -137,12 +109,13 @@ async def _consume(
     options: dict[str, Any],
     tally: Tally,
     progress: Progress,
+    store: ResultStore,
 ) -> None:
     stream = pipe.stream(
         [line.item for line in lines],
         concurrency=args.concurrency,
         style=args.style,
-        out_dir=args.out,
+        out_dir=store,
         keep_images=False,
         **options,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._result import GenerationResult
+from ._store import ResumeReport
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Tally:
     total: int
     started: float = field(default_factory=time.perf_counter)
     results: list[tuple[Line, GenerationResult]] = field(default_factory=list)
+    store: ResumeReport = field(default_factory=ResumeReport)
 
     def count(self, status: str) -> int:
         return sum(1 for _, result in self.results if status_of(result) == status)
@@ -97,6 +99,8 @@ def report(tally: Tally, args: argparse.Namespace, as_json: bool, *, interrupted
             "done": tally.count("done") + tally.count("resumed"),
             "resumed": tally.count("resumed"),
             "failed": tally.count("failed"),
+            "redone": dict(tally.store.redone),
+            "damaged": [{"folder": str(f), "reason": r} for f, r in tally.store.damaged],
             "filtered": tally.filtered,
             "seconds": round(tally.seconds, 3),
             "interrupted": interrupted,
@@ -117,6 +121,11 @@ def report(tally: Tally, args: argparse.Namespace, as_json: bool, *, interrupted
         for label, number, note in rows:
             print(f"  {label:<9}{number:>6}  {note}".rstrip())
         print(f"  {'seconds':<9}{tally.seconds:>6.1f}")
+        for reason, number in sorted(tally.store.redone.items()):
+            print(f"  {'redone':<9}{number:>6}  {reason}")
+        for folder, reason in tally.store.damaged:
+            print(f"promptforge: damaged result folder moved to {folder}: {reason}",
+                  file=sys.stderr)  # fmt: skip
     for line, result in ordered:
         if result.error is not None:
             message = " ".join(result.error.message.split())

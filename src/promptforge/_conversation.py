@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ._model import Model
+from ._model import Base64Bytes, Model
 
 
 class TurnPart(Model):
@@ -20,13 +20,13 @@ class TurnPart(Model):
 
     text: str | None = None
     """Text: the prompt, a reference's label, or what the model said."""
-    data: bytes | None = Field(default=None, repr=False)
+    data: Base64Bytes | None = Field(default=None, repr=False)
     """An inline image (a reference, or the image the model drew); base64 in JSON."""
     mime_type: str | None = None
     """The encoding of ``data``."""
     thought: bool = False
     """True for the model's own reasoning, kept only when it carries a signature."""
-    thought_signature: bytes | None = Field(default=None, repr=False)
+    thought_signature: Base64Bytes | None = Field(default=None, repr=False)
     """The opaque signature the model put on this part; sent back unchanged."""
 
 

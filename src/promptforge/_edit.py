@@ -83,7 +83,8 @@ def _from_path(path: Path) -> Target:
         ) from None
     saved = path.parent / RESULT_FILE
     if saved.is_file():  # an image inside a saved result folder: continue its conversation
-        files = [entry.get("file") for entry in json.loads(saved.read_text("utf-8"))["images"]]
+        entries = json.loads(saved.read_text("utf-8"))["images"]
+        files = [entry.get("path", entry.get("file")) for entry in entries]  # "file": < v1
         if path.name in files:
             result = GenerationResult.load(path.parent)
             return Target(result.images[files.index(path.name)], result)

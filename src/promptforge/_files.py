@@ -1,4 +1,4 @@
-"""Atomic file writes and safe file names: a reader never sees half a file."""
+"""Atomic file writes, reads that follow no links, the folder lock, safe file names."""
 
 from __future__ import annotations
 
@@ -6,8 +6,16 @@ import contextlib
 import os
 import re
 import shutil
+import stat
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from ._errors import InvalidRequestError
+
+LOCK_FILE = ".promptforge-batch.lock"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
@@ -28,18 +36,120 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     return path
 
 
+def read_regular(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of ``path`` (the first ``limit`` of them), which must be a regular file.
+
+    The last component is opened without following a symbolic link, and without blocking
+    (a FIFO is refused, not waited on).
+
+    Raises:
+        ValueError: ``path`` is a symbolic link, a folder or anything but a regular file.
+        OSError: it cannot be read (missing, no permission).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW)
+    except OSError:
+        if path.is_symlink():
+            raise ValueError(f"{path.name!r} is a symbolic link, not a file") from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ValueError(f"{path.name!r} is a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{path.name!r} is not a regular file")
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read() if limit is None else handle.read(limit)
+    finally:
+        os.close(fd)
+
+
 def replace_dir_atomic(staging: Path, target: Path) -> None:
-    """Move a finished ``staging`` folder to ``target``, replacing what was there."""
-    if not target.exists():
+    """Move a finished ``staging`` folder to ``target``, replacing what was there.
+
+    What was at ``target`` is renamed aside and removed; a symbolic link there is removed,
+    never followed.
+    """
+    if not os.path.lexists(target):
         os.replace(staging, target)
         return
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     os.replace(target, old)
     os.replace(staging, target)
-    if old.is_dir():
+    if old.is_dir() and not old.is_symlink():
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink()
+
+
+def move_aside(folder: Path, into: Path) -> Path:
+    """Rename ``folder`` to ``into/<name>`` (``<name>-1``, ``-2``... if taken); never delete.
+
+    Returns:
+        Where the folder now is.
+    """
+    into.mkdir(exist_ok=True)
+    for number in range(1_000_000):
+        target = into / (folder.name if number == 0 else f"{folder.name}-{number}")
+        if not os.path.lexists(target):
+            os.rename(folder, target)
+            return target
+    raise FileExistsError(f"{into}: no free name for {folder.name}")  # pragma: no cover
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, *, what: str = "out_dir") -> Iterator[None]:
+    """Hold ``folder``'s batch lock (``.promptforge-batch.lock``) for the ``with`` block.
+
+    Two batches writing one folder would both run an input, so the second is refused. The
+    lock is advisory (``flock``) and dies with the process, so a crash never leaves it
+    stuck. The lock file is opened without following links and must be a regular file. On
+    Windows there is no lock.
+
+    Raises:
+        InvalidRequestError: another batch holds the lock, or the lock file is not a
+            regular file (a planted symbolic link, say). ``field`` is ``what``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform == "win32":  # pragma: no cover
+        yield
+        return
+    import fcntl
+
+    path = folder / LOCK_FILE
+    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise InvalidRequestError(
+            f"{what} {folder}: cannot open the lock file {LOCK_FILE} ({_kind(path, exc)}); "
+            "remove it and run again",
+            field=what,
+        ) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InvalidRequestError(
+                f"{what} {folder}: the lock file {LOCK_FILE} is not a regular file; remove it "
+                "and run again",
+                field=what,
+            )
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InvalidRequestError(
+                f"{what} {folder}: another promptforge batch is writing there; wait for it to "
+                "finish or choose another folder",
+                field=what,
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _kind(path: Path, exc: OSError) -> str:
+    if path.is_symlink():
+        return "it is a symbolic link"
+    return exc.strerror or type(exc).__name__
 
 
 def staging_dir(root: Path, name: str) -> Path:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, model_validator
 
 from ._conversation import Conversation
-from ._files import write_atomic
+from ._files import read_regular, write_atomic
 from ._imageinfo import EXTENSIONS, sniff
-from ._model import Model
+from ._model import Base64Bytes, FrozenMap, Model
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -20,24 +20,26 @@ if TYPE_CHECKING:
 class GeneratedImage(Model):
     """One rendered image. ``mime_type``, ``width`` and ``height`` are read from the bytes."""
 
-    data: bytes = Field(default=b"", repr=False)
-    """The encoded image (PNG, JPEG or WebP); base64 in JSON. Empty when the bytes were
-    left on disk (a batch with ``out_dir``, or ``GenerationResult.load(lazy=True)``):
-    ``read()`` works either way."""
+    data: Base64Bytes = Field(default=b"", repr=False)
+    """The encoded image (PNG, JPEG or WebP); standard base64 (RFC 4648 section 4) in JSON.
+    Empty when the bytes were left on disk (a batch with ``out_dir``, or
+    ``GenerationResult.load(lazy=True)``): ``read()`` works either way."""
     mime_type: str
     """The encoding of ``data``, e.g. ``"image/png"``."""
-    width: int
+    width: int = Field(strict=True)
     """Width in pixels, read from ``data``."""
-    height: int
+    height: int = Field(strict=True)
     """Height in pixels, read from ``data``."""
     revised_prompt: str | None = None
     """The prompt as the generator rewrote it, when it did (e.g. Imagen's rewriter)."""
     seed: int | None = None
     """The seed this image was made with, when known."""
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: FrozenMap[str, str] = Field(default_factory=dict)
     """Backend facts worth keeping (e.g. ``{"preview": "true"}`` for offline previews)."""
     path: str | None = None
-    """The image file on disk, when the bytes were left there instead of in ``data``."""
+    """The image file, when the bytes were left on disk instead of in ``data``: absolute
+    once loaded (``GenerationResult.load``); relative to the result folder in
+    ``result.json`` and in a result's JSON."""
     conversation: Conversation | None = Field(default=None, repr=False)
     """The turns that made this image, for a generator that continues them when editing
     (Gemini image models); saved with the result so an edit after ``load`` continues it."""
@@ -101,10 +103,36 @@ class GeneratedImage(Model):
         )
 
     def read(self) -> bytes:
-        """The encoded image, from memory or, when it was left on disk, from ``path``."""
+        """The encoded image, from memory or, when it was left on disk, from ``path``.
+
+        Raises:
+            ValueError: ``path`` is relative (read the result with ``GenerationResult.load``),
+                not a regular file, or holds other bytes than ``mime_type`` / ``width`` /
+                ``height`` declare.
+            OSError: the file cannot be read.
+        """
         if self.data or self.path is None:
             return self.data
-        return Path(self.path).read_bytes()
+        if not Path(self.path).is_absolute():
+            raise ValueError(
+                f"image path {self.path!r} is relative to its result folder; read the "
+                "result with GenerationResult.load(folder)"
+            )
+        data = read_regular(Path(self.path))
+        self.check(data, name=self.path)
+        return data
+
+    def check(self, data: bytes, *, name: str) -> None:
+        """Raise ``ValueError`` naming ``name`` unless ``data`` is the image this declares."""
+        try:
+            found = sniff(data)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        if found != (self.mime_type, self.width, self.height):
+            raise ValueError(
+                f"{name}: holds {found[0]} {found[1]}x{found[2]}, not the declared "
+                f"{self.mime_type} {self.width}x{self.height}"
+            )
 
     @property
     def extension(self) -> str:
@@ -141,9 +169,9 @@ class FilteredImage(Model):
 class GenerationOutput(Model):
     """A generator's answer to one call."""
 
-    images: list[GeneratedImage] = Field(default_factory=list)
+    images: tuple[GeneratedImage, ...] = ()
     """Images returned."""
-    filtered: list[FilteredImage] = Field(default_factory=list)
+    filtered: tuple[FilteredImage, ...] = ()
     """Images withheld by a safety filter."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     """Adaptations the generator made (e.g. "seed needs the watermark off; turned it off")."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from contextlib import aclosing
+from contextlib import ExitStack, aclosing
 from pathlib import Path
 from typing import Literal, Self, TypeAlias, TypeVar
 
@@ -29,10 +29,10 @@ from ._portal import run_sync
 from ._prompt import EnhancedPrompt, EnhanceRequest
 from ._ratelimit import Limiter, RateLimit
 from ._request import Request, check_text, make_request
-from ._result import GenerationResult
+from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
-from ._run import RunState, Tally
-from ._store import ResultStore
+from ._run import RunState, Tally, backend_name
+from ._store import ResultStore, made_by
 from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
 from .styles import StylePreset
@@ -235,7 +235,7 @@ class Pipeline:
         *,
         concurrency: int = 8,
         style: Style = None,
-        out_dir: str | Path | None = None,
+        out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
@@ -262,7 +262,7 @@ class Pipeline:
         *,
         concurrency: int = 8,
         style: Style = None,
-        out_dir: str | Path | None = None,
+        out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
         **options: Unpack[ImageOptionsDict],
     ) -> AsyncGenerator[GenerationResult, None]:
@@ -273,35 +273,50 @@ class Pipeline:
         ``async with contextlib.aclosing(pipe.stream(...)) as results:``.
 
         With ``out_dir``, each successful result is saved to ``out_dir/<id>/`` the moment
-        it finishes, and inputs already done there (same prompt, style and options) are
-        not run again: their saved result is yielded instead, with ``resumed=True``.
-        With ``keep_images=False`` as well, image bytes are dropped from memory once saved
+        it finishes, and inputs already done there (same prompt, style, options that
+        change the image, enhancer and generator with their models) are not run again:
+        their saved result, verified, is yielded instead, with ``resumed=True``. The
+        folder is locked while the stream runs: a second batch on it raises
+        ``InvalidRequestError``. Pass an open ``ResultStore`` instead of a path to read its
+        ``report`` (what was resumed, redone and why) afterwards. With
+        ``keep_images=False`` as well, image bytes are dropped from memory once saved
         (``image.path`` and ``image.read()`` reach them), so a batch of any size runs in
-        bounded memory.
+        bounded memory; with ``keep_images=True`` resumed results carry their bytes too.
+        See ``docs/scale.md`` for the resume rules.
         """
         limit = check_concurrency(concurrency)
         items = check_prompts(prompts)
         check_shared(style, options)  # fail fast on shared options
-        store = ResultStore(out_dir) if out_dir is not None else None
-
-        async def one(index: int, item: BatchItem) -> GenerationResult:
-            state = RunState(None, index=index)
-            try:
-                state.request = item_request(item, style, options)
-                if store is not None and (done := store.take(state.request)) is not None:
-                    return store.resumed(done, index)
-                await self._execute(state, self._plan(state.request))
-            except Exception as exc:  # one item's failure never sinks the batch
-                return state.result(error=exc)
-            if store is None:
-                return state.result()
-            return await _finish(
-                asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
+        with ExitStack() as exit_stack:
+            if out_dir is None or isinstance(out_dir, ResultStore):
+                store = out_dir
+            else:  # a folder: this stream opens (and locks) it, and closes it at the end
+                store = exit_stack.enter_context(ResultStore(out_dir))
+            maker = made_by(
+                {"enhance": _report(self.enhancer), "generate": _report(self.generator)}
             )
 
-        async with aclosing(as_completed(one, items, limit)) as results:
-            async for result in results:
-                yield result
+            async def one(index: int, item: BatchItem) -> GenerationResult:
+                state = RunState(None, index=index)
+                try:
+                    state.request = item_request(item, style, options)
+                    run_plan = self._plan(state.request)
+                    if store is not None:
+                        done = store.take(state.request, maker, lazy=not keep_images)
+                        if done is not None:
+                            return store.resumed(done, index)
+                    await self._execute(state, run_plan)
+                except Exception as exc:  # one item's failure never sinks the batch
+                    return state.result(error=exc)
+                if store is None:
+                    return state.result()
+                return await _finish(
+                    asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
+                )
+
+            async with aclosing(as_completed(one, items, limit)) as results:
+                async for result in results:
+                    yield result
 
     # -- sync twins ---------------------------------------------------------------------
 
@@ -340,7 +355,7 @@ class Pipeline:
         *,
         concurrency: int = 8,
         style: Style = None,
-        out_dir: str | Path | None = None,
+        out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
@@ -448,6 +463,11 @@ async def _finish(work: Awaitable[T]) -> T:
     except asyncio.CancelledError:
         await task
         raise
+
+
+def _report(backend: Enhancer | Generator) -> StageReport:
+    """The stage report a run with ``backend`` records, for matching saved results."""
+    return StageReport(backend=backend_name(backend), model=backend.model)
 
 
 def _limited(limiter: Limiter | None, fn: Callable[[], Awaitable[T]]) -> Awaitable[T]:

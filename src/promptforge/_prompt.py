@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._model import Model
+from ._model import FrozenMap, Model
 from ._text import join_and, sentence, split_terms, unique
 from .styles import StylePreset
 
@@ -18,7 +18,7 @@ class PromptSpec(Model):
 
     subject: str = Field(min_length=1)
     """The core subject in the user's own words, kept intact (e.g. "fluffy corgi")."""
-    attributes: list[str] = Field(default_factory=list)
+    attributes: tuple[str, ...] = ()
     """Concrete visual details of the subject: breed, colour, texture, size, accessories."""
     action: str | None = None
     """What the subject is doing or how it is posed (e.g. "sitting regally")."""
@@ -32,7 +32,7 @@ class PromptSpec(Model):
     """Light source, direction, quality and colour (e.g. "soft window light from the left")."""
     mood: str | None = None
     """The feeling the image should carry (e.g. "regal and playful")."""
-    negative: list[str] = Field(default_factory=list)
+    negative: tuple[str, ...] = ()
     """Things that must not appear, as short terms (e.g. "large crown", "blurry")."""
 
     def render(self) -> str:
@@ -116,7 +116,7 @@ class EnhancedPrompt(Model):
     """The levers behind ``text``; None when the enhancer wrote plain text."""
     style: str | None = None
     """Name of the style preset applied, if any."""
-    usage: dict[str, int] = Field(default_factory=dict)
+    usage: FrozenMap[str, int] = Field(default_factory=dict)
     """Tokens the enhancer's model reported, e.g. ``{"prompt": 210, "output": 95}``."""
 
     @property
@@ -135,8 +135,11 @@ class EnhancedPrompt(Model):
         preset = request.style
         update: dict[str, object] = {
             "negative": unique(
-                [*spec.negative, *split_terms(request.negative_prompt)]
-                + (preset.negative if preset else [])
+                [
+                    *spec.negative,
+                    *split_terms(request.negative_prompt),
+                    *(preset.negative if preset else []),
+                ]
             )
         }
         if preset:

@@ -12,7 +12,7 @@ from pydantic import Field, ValidationError, field_validator
 
 from ._errors import InvalidRequestError
 from ._imageinfo import sniff
-from ._model import Model
+from ._model import Base64Bytes, Model
 
 if TYPE_CHECKING:
     from .generators import GeneratorCapabilities
@@ -35,8 +35,8 @@ class Reference(Model):
         Reference(character, image/png, 512x512, 'the knight, Sir Ash')
     """
 
-    data: bytes = Field(repr=False)
-    """The encoded image; base64 in JSON."""
+    data: Base64Bytes = Field(repr=False)
+    """The encoded image; standard base64 in JSON."""
     role: ReferenceRole = "subject"
     """What to take from it: ``"character"`` (who, kept consistent), ``"subject"`` (the
     thing shown), ``"object"`` (an item to include), ``"style"`` (the look only)."""

@@ -29,8 +29,11 @@ class Request(Model):
 
     @property
     def key(self) -> str:
-        """A stable digest of prompt, style and options: equal requests, equal keys."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """A stable digest of what makes the image: prompt, style and options, billing
+        ``labels`` left out. Equal requests, equal keys."""
+        imageless = {"labels": None} if self.options.labels is not None else None
+        same = self.model_copy(update={"options": self.options.model_copy(update=imageless)})
+        return hashlib.sha256(same.model_dump_json().encode()).hexdigest()[:16]
 
 
 RUN_KEYWORDS = ("style",)

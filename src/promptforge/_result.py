@@ -4,27 +4,51 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
 
+from . import _errors
 from ._errors import BackendError, PromptforgeError, Stage
-from ._files import replace_dir_atomic, staging_dir
+from ._files import read_regular, replace_dir_atomic, staging_dir
 from ._image import FilteredImage, GeneratedImage
-from ._model import Model
+from ._model import FrozenMap, Model
 from ._prompt import EnhancedPrompt
 from ._request import Request
 
 RESULT_FILE = "result.json"
+SCHEMA_VERSION: Literal[1] = 1
+"""The version of the result JSON (and ``result.json``) this release writes and reads."""
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_SNIFF_BYTES = 64 * 1024  # enough for any header but a JPEG with large metadata first
 
 
 def new_id() -> str:
     """A result id that sorts by creation time: ``20261125T141530-3f9a2c1d``."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def check_id(value: str) -> str:
+    """``value`` if it is a safe single folder name (what ``new_id`` makes, or any 1-128
+    letters, digits, ``.``, ``_``, ``-`` not starting with ``.`` or ``-``), else ValueError."""
+    if not _ID.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a result id: 1-128 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit (a single folder name)"
+        )
+    return value
 
 
 class StageReport(Model):
@@ -69,8 +93,14 @@ class ErrorInfo(Model):
 
 
 class GenerationResult(Model):
-    """The outcome of one ``Pipeline.run``: prompt, images, reports, or why it failed."""
+    """The outcome of one ``Pipeline.run``: prompt, images, reports, or why it failed.
 
+    Its JSON (``model_dump_json``) is also what ``save`` writes to ``result.json``; the
+    schema is described in ``docs/results.md``.
+    """
+
+    version: Literal[1] = SCHEMA_VERSION
+    """The version of this schema; a reader refuses a version it does not know."""
     id: str = Field(default_factory=new_id)
     """Stable, unique, sortable by time; the folder name ``save`` writes."""
     parent_id: str | None = None
@@ -85,13 +115,13 @@ class GenerationResult(Model):
     """What was asked; None only when a batch item was itself invalid."""
     prompt: EnhancedPrompt | None = None
     """The prompt sent to the generator; None if the run failed before it existed."""
-    images: list[GeneratedImage] = Field(default_factory=list)
+    images: tuple[GeneratedImage, ...] = ()
     """The images, in the generator's order."""
-    filtered: list[FilteredImage] = Field(default_factory=list)
+    filtered: tuple[FilteredImage, ...] = ()
     """Images the generator's safety filter withheld."""
-    stages: dict[Stage, StageReport] = Field(default_factory=dict)
+    stages: FrozenMap[Stage, StageReport] = Field(default_factory=dict)
     """Per-stage reports, keyed ``"enhance"`` and ``"generate"`` (``"edit"`` for an edit)."""
-    warnings: list[str] = Field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None
     """Why the run failed; None when it succeeded."""
@@ -99,31 +129,76 @@ class GenerationResult(Model):
     """True when a batch with ``out_dir`` took this result from an earlier run instead of
     running it again. Not saved: it describes this batch, not the result."""
 
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        return check_id(value)
+
+    @field_validator("parent_id")
+    @classmethod
+    def _check_parent_id(cls, value: str | None) -> str | None:
+        return None if value is None else check_id(value)
+
+    @field_serializer("images", mode="wrap", when_used="json")
+    def _relative_paths(
+        self, images: tuple[GeneratedImage, ...], handler: SerializerFunctionWrapHandler
+    ) -> Any:
+        """In JSON, an image file inside this result's folder (``.../<id>/``) is named
+        relative to it, so the JSON stays true wherever the folder is moved."""
+        entries = handler(images)
+        for entry in entries:
+            path = entry.get("path") if isinstance(entry, dict) else None
+            if path and PurePath(path).is_absolute() and PurePath(path).parent.name == self.id:
+                entry["path"] = PurePath(path).name
+        return entries
+
     @property
     def ok(self) -> bool:
         """True when the run succeeded (``error`` is None)."""
         return self.error is None
 
+    def raise_for_error(self) -> SucceededResult:
+        """This result, typed as succeeded (``prompt`` and ``request`` not None); or raise.
+
+        Like httpx's ``raise_for_status()``: ``run_many`` / ``stream`` record a failure on
+        the result instead of raising, and this turns it back into the exception.
+
+        Example:
+            >>> image = pipe.run_many(["a fox"])[0].raise_for_error().images[0]
+
+        Raises:
+            PromptforgeError: the recorded error, as its own class (``ContentBlockedError``,
+                ``RateLimitedError``...) with its ``stage`` and ``status``; a failure that
+                was not a promptforge error comes back as ``PromptforgeError`` naming its
+                type.
+            ValueError: the result has no error but no prompt either (not made by a run).
+        """
+        if self.error is not None:
+            raise _rebuild(self.error)
+        if self.prompt is None or self.request is None:
+            raise ValueError("result: has no error but no prompt or request; not made by a run")
+        return self  # type: ignore[return-value]  # SucceededResult is this class, narrowed
+
     def save(self, root: str | Path) -> Path:
         """Write ``root/<id>/``: each image as a file plus ``result.json``; return the folder.
 
         The folder appears whole or not at all (it is filled under a temporary name, then
-        renamed), and replaces an earlier save of the same result.
+        renamed), and replaces an earlier save of the same result. Nothing is written
+        outside ``root/<id>/`` (the id is a single folder name).
         """
         root = Path(root)
+        folder = root / check_id(self.id)
         staging = staging_dir(root, self.id)
         try:
-            skip = {"images": {"__all__": {"data", "path"}}}
-            document = self.model_dump(mode="json", exclude=skip)
+            document = self.model_dump(mode="json", exclude={"images": {"__all__": {"data"}}})
             images = zip(self.images, document["images"], strict=True)
             for number, (image, entry) in enumerate(images):
-                entry["file"] = f"image-{number}{image.extension}"
-                (staging / entry["file"]).write_bytes(image.read())
+                entry["path"] = f"image-{number}{image.extension}"
+                (staging / entry["path"]).write_bytes(image.read())
             with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=2, ensure_ascii=False)
                 handle.flush()
                 os.fsync(handle.fileno())
-            folder = root / self.id
             replace_dir_atomic(staging, folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -131,18 +206,127 @@ class GenerationResult(Model):
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path, *, lazy: bool = False) -> GenerationResult:
-        """Read back a folder written by ``save``.
+    def load(cls, location: str | Path, *, lazy: bool = False) -> GenerationResult:
+        """Read back a folder written by ``save`` (or its ``result.json``).
 
-        With ``lazy``, image bytes stay on disk: each image gets a ``path`` and an empty
+        Every image entry must name a regular file inside the folder (no symbolic link,
+        no ``..``) whose bytes are the format and size the entry declares. With ``lazy``,
+        only each file's header is read: each image gets an absolute ``path`` and an empty
         ``data``, and ``image.read()`` loads it when needed.
+
+        Raises:
+            ValueError: the folder's content is damaged or hostile; the message names the
+                file and the entry (e.g. ``images[0].path``).
+            OSError: the folder or ``result.json`` cannot be read.
         """
-        folder = Path(folder)
-        document: dict[str, Any] = json.loads((folder / RESULT_FILE).read_text("utf-8"))
-        for entry in document.get("images", []):
-            file = folder / entry.pop("file")
+        location = Path(location)
+        file = location / RESULT_FILE if location.is_dir() else location
+        folder = file.parent
+        try:
+            document = json.loads(read_regular(file))
+        except ValueError as exc:
+            raise ValueError(f"{file}: {exc}") from None
+        if not isinstance(document, dict):
+            raise ValueError(f"{file}: not a JSON object")
+        _upgrade(document)
+        images = document.get("images", [])
+        if not isinstance(images, list):
+            raise ValueError(f"{file}: images: expected a list")
+        base = Path(os.path.realpath(folder))
+        for number, entry in enumerate(images):
+            where = f"{file}: images[{number}]"
+            if not isinstance(entry, dict):
+                raise ValueError(f"{where}: expected an object")
+            path = _inside(base, entry.get("path"), where)
             if lazy:
-                entry["path"] = str(file.resolve())
+                entry["path"] = str(path)
             else:
-                entry["data"] = file.read_bytes()
-        return cls.model_validate(document)
+                entry.pop("path")
+                entry["data"] = _read(path, where)
+        try:
+            result = cls.model_validate(document)
+        except ValidationError as exc:
+            raise ValueError(f"{file}: {exc}") from None
+        if lazy:
+            for number, image in enumerate(result.images):
+                _check_header(image, f"{file}: images[{number}]")
+        return result
+
+
+if TYPE_CHECKING:
+
+    class SucceededResult(GenerationResult):
+        """A ``GenerationResult`` that succeeded: ``request`` and ``prompt`` are set."""
+
+        request: Request
+        prompt: EnhancedPrompt
+        error: None
+
+else:
+    SucceededResult = GenerationResult
+    """For the type checker, what ``raise_for_error`` returns; at runtime the same class."""
+
+
+def _rebuild(error: ErrorInfo) -> PromptforgeError:
+    """The exception ``error`` describes, as its own promptforge class where it is one."""
+    cls = getattr(_errors, error.type, None)
+    exc: PromptforgeError
+    if not (isinstance(cls, type) and issubclass(cls, PromptforgeError)):
+        exc = PromptforgeError(f"{error.type}: {error.message}")
+    elif cls is BackendError:
+        exc = BackendError(error.message, status=error.status, retryable=error.retryable)
+    elif issubclass(cls, BackendError):
+        exc = cls(error.message, status=error.status)
+    else:
+        exc = cls(error.message)
+    exc.stage = error.stage
+    return exc
+
+
+def _upgrade(document: dict[str, Any]) -> None:
+    """Read a ``result.json`` of an earlier release (no ``version``; ``file`` per image)."""
+    if "version" in document:
+        if document["version"] != SCHEMA_VERSION:
+            raise ValueError(
+                f"version: {document['version']!r} is not a result schema version this "
+                f"release reads ({SCHEMA_VERSION})"
+            )
+        return
+    document["version"] = SCHEMA_VERSION
+    for entry in document.get("images", []) if isinstance(document.get("images"), list) else []:
+        if isinstance(entry, dict) and "file" in entry and "path" not in entry:
+            entry["path"] = entry.pop("file")
+
+
+def _inside(base: Path, name: object, where: str) -> Path:
+    """``base/name`` if ``name`` is a relative path that stays inside ``base``."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{where}.path: missing; expected the image file's name")
+    relative = PurePath(name)
+    if relative.is_absolute() or ".." in relative.parts or "\\" in name or "\x00" in name:
+        raise ValueError(f"{where}.path: {name!r} is not a file inside the result folder")
+    path = base / relative
+    if os.path.commonpath([os.path.realpath(path), base]) != str(base):
+        raise ValueError(f"{where}.path: {name!r} leads outside the result folder")
+    return path
+
+
+def _read(path: Path, where: str, limit: int | None = None) -> bytes:
+    try:
+        return read_regular(path, limit)
+    except FileNotFoundError:
+        raise ValueError(f"{where}.path: {path.name!r} does not exist") from None
+    except ValueError as exc:
+        raise ValueError(f"{where}.path: {exc}") from None
+
+
+def _check_header(image: GeneratedImage, where: str) -> None:
+    """Check the file behind a lazy image is the format and size it declares."""
+    assert image.path is not None
+    head = _read(Path(image.path), where, _SNIFF_BYTES)
+    try:
+        image.check(head, name=where)
+    except ValueError:
+        if len(head) < _SNIFF_BYTES:
+            raise
+        image.check(_read(Path(image.path), where), name=where)  # a JPEG with long headers

@@ -3,41 +3,137 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
-from collections import defaultdict
+from collections import Counter
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
 
+from ._files import folder_lock, move_aside, read_regular
 from ._request import Request
-from ._result import RESULT_FILE, GenerationResult
+from ._result import RESULT_FILE, SCHEMA_VERSION, GenerationResult, StageReport
+
+logger = logging.getLogger("promptforge")
+
+DAMAGED = ".damaged"
+"""The subfolder of an output folder that damaged result folders are moved into."""
+
+
+def made_by(stages: Mapping[str, StageReport]) -> str:
+    """Who made a result, from its stage reports: ``"enhance RuleEnhancer (rules-1), ..."``.
+
+    Resume reuses a saved result only when this matches the backends of the current run.
+    """
+    return ", ".join(
+        f"{stage} {report.backend}" + (f" ({report.model})" if report.model else "")
+        for stage, report in sorted(stages.items())
+    )
+
+
+@dataclass
+class ResumeReport:
+    """What a ``ResultStore`` did with the results already in its folder."""
+
+    resumed: int = 0
+    """Inputs taken from an earlier run instead of running them again."""
+    redone: Counter[str] = field(default_factory=Counter)
+    """Inputs run again although the folder held a result for them, counted by reason:
+    ``"made by other backends: <enhancer and generator of the earlier result>"``, or
+    ``"damaged: moved to .damaged/"``."""
+    damaged: list[tuple[Path, str]] = field(default_factory=list)
+    """Result folders that did not verify: where each was moved, and why."""
+
+
+@dataclass
+class _Done:
+    folder: Path
+    made_by: str
 
 
 class ResultStore:
     """``root/<result id>/`` folders, one per successful result, each written atomically.
 
-    On opening, leftover staging folders from an interrupted save are removed and the
-    finished results are indexed by ``Request.key``, so a re-run can skip them: an input
-    repeated k times is done once k results with its key exist. Failed results are not
-    written; a re-run tries them again.
+    Opening a store takes the folder's lock (``root/.promptforge-batch.lock``), so a second
+    batch on the same folder, in this process or another, is refused instead of making
+    every item twice; ``close()`` (or leaving ``with ResultStore(root) as store:``) releases
+    it. Then leftover staging folders from an interrupted save are removed and the finished
+    results are indexed, so a re-run can skip them:
+
+    - a saved result is reused only for the same ``Request.key`` (prompt, style, options
+      that change the image) **and** the same enhancer and generator with the same models
+      (so offline previews never stand in for real images); an input repeated k times is
+      done once k such results exist;
+    - a result is verified (loaded, its image files checked) before it is reused; a folder
+      that fails is moved to ``root/.damaged/`` (never deleted) and the input run again;
+    - failed results are not written; a re-run tries them again.
+
+    ``report`` says what was resumed and what was redone, and why.
+
+    Raises:
+        InvalidRequestError: another batch holds the folder's lock, or the lock file is
+            not a regular file.
     """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        for leftover in self.root.glob(".*.tmp"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        self._done: defaultdict[str, list[Path]] = defaultdict(list)
-        for folder in sorted(self.root.iterdir()):
-            key = _done_key(folder)
-            if key is not None:
-                self._done[key].append(folder)
+        self.report = ResumeReport()
+        self._done: dict[str, list[_Done]] = {}
+        self._exit = ExitStack()
+        self._exit.enter_context(folder_lock(self.root))
+        try:
+            for leftover in self.root.glob(".*.tmp"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            for folder in sorted(self.root.iterdir()):
+                self._index(folder)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release the folder's lock. Idempotent."""
+        self._exit.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     def __len__(self) -> int:
-        return sum(len(folders) for folders in self._done.values())
+        return sum(len(done) for done in self._done.values())
 
-    def take(self, request: Request) -> GenerationResult | None:
-        """A finished result for ``request`` not yet handed out (image bytes left on disk)."""
-        folders = self._done.get(request.key)
-        return GenerationResult.load(folders.pop(0), lazy=True) if folders else None
+    def take(self, request: Request, maker: str, *, lazy: bool) -> GenerationResult | None:
+        """A verified earlier result for ``request`` made by ``maker`` (see ``made_by``),
+        not yet handed out; None when the input must run. With ``lazy``, image bytes stay
+        on disk."""
+        candidates = self._done.get(request.key, [])
+        other = next((done for done in candidates if done.made_by != maker), None)
+        reason = None
+        for done in [done for done in candidates if done.made_by == maker]:
+            candidates.remove(done)
+            try:
+                result = GenerationResult.load(done.folder, lazy=lazy)
+            except (ValueError, OSError) as exc:
+                self._damaged(done.folder, str(exc))
+                reason = f"damaged: moved to {DAMAGED}/"
+                continue
+            self.report.resumed += 1
+            return result
+        if reason is None and other is not None:  # once per earlier result, left in place
+            candidates.remove(other)
+            reason = f"made by other backends: {other.made_by}"
+            logger.warning(
+                "%s: not reused; made by %s, this run uses %s", other.folder, other.made_by, maker
+            )
+        if reason is not None:
+            self.report.redone[reason] += 1
+        return None
 
     def resumed(self, result: GenerationResult, index: int) -> GenerationResult:
         """A result taken from this store, placed at ``index`` of the current batch."""
@@ -50,15 +146,32 @@ class ResultStore:
         folder = result.save(self.root)
         return result if keep_images else GenerationResult.load(folder, lazy=True)
 
+    def _index(self, folder: Path) -> None:
+        """Index ``folder`` if it holds a successful result; move it aside if it is damaged.
 
-def _done_key(folder: Path) -> str | None:
-    """The request key of a finished, successful result folder; None for anything else."""
-    if folder.name.startswith(".") or not (folder / RESULT_FILE).is_file():
-        return None
-    try:
-        document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
-        if document.get("error") is not None or document.get("request") is None:
-            return None
-        return Request.model_validate(document["request"]).key
-    except (ValueError, OSError):  # unreadable: not ours, or damaged; never skip for it
-        return None
+        Hidden entries, symbolic links, files, folders without ``result.json``, failed
+        results and results of a newer schema are not ours to judge: left alone."""
+        if folder.name.startswith(".") or folder.is_symlink() or not folder.is_dir():
+            return
+        if not (folder / RESULT_FILE).exists() and not (folder / RESULT_FILE).is_symlink():
+            return
+        try:
+            document: Any = json.loads(read_regular(folder / RESULT_FILE))
+            if not isinstance(document, dict):
+                raise ValueError("result.json: not a JSON object")
+            if document.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+                return
+            if document.get("error") is not None or document.get("request") is None:
+                return
+            key = Request.model_validate(document["request"]).key
+            stages = document.get("stages") or {}
+            maker = made_by({name: StageReport.model_validate(r) for name, r in stages.items()})
+        except (ValueError, OSError, AttributeError) as exc:
+            self._damaged(folder, f"result.json: {exc}")
+            return
+        self._done.setdefault(key, []).append(_Done(folder, maker))
+
+    def _damaged(self, folder: Path, reason: str) -> None:
+        moved = move_aside(folder, self.root / DAMAGED)
+        self.report.damaged.append((moved, reason))
+        logger.warning("%s: damaged (%s); moved to %s", folder, reason, moved)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def split_terms(text: str | None) -> list[str]:
@@ -31,7 +31,7 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "." if text else ""
 
 
-def join_and(items: list[str]) -> str:
+def join_and(items: Sequence[str]) -> str:
     """``["a", "b", "c"]`` -> ``"a, b and c"``."""
     if len(items) <= 1:
         return "".join(items)

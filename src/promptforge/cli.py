@@ -287,7 +287,7 @@ def _enhance(args: argparse.Namespace) -> int:
         print(f"{'preset:':<13}{prompt.style}")
     for lever, value in (prompt.spec.model_dump() if prompt.spec else {}).items():
         if value and lever != "negative":
-            text = "; ".join(value) if isinstance(value, list) else value
+            text = "; ".join(value) if isinstance(value, tuple) else value
             print(f"{lever + ':':<13}{text}")
     return OK
 

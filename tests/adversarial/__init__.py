@@ -1,0 +1,1 @@
+"""Hostile input: result folders, ids, lock files, secrets, long and strange input."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
@@ -160,7 +161,7 @@ def _image(
     return GeneratedImage.from_bytes(data, seed=options.seed, metadata=metadata)
 
 
-def _palette_of(metadata: dict[str, str]) -> tuple[tuple[str, RGB], ...]:
+def _palette_of(metadata: Mapping[str, str]) -> tuple[tuple[str, RGB], ...]:
     """The palette a preview card recorded (``"golden #daa520, #4b5673"``), so an edit card
     keeps the colours of the card before; empty for other images."""
     palette = []
