@@ -8,6 +8,7 @@
 5. fault tolerance: 20% 429s and 5% 503s injected; nothing lost or duplicated;
 6. peak memory of 200 vs 2,000 ~1 MB images written to disk;
 7. peak memory of the ``promptforge batch`` command at 200 vs 10,000 items.
+8. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 import bench_cli_memory
 import bench_core
 import bench_memory
+import bench_rules
 import bench_server
 from _common import Row
 
@@ -32,6 +34,7 @@ def main() -> int:
         bench_server.faults,
         bench_memory.memory,
         bench_cli_memory.memory,
+        bench_rules.rules,
     ):
         start = time.perf_counter()
         rows += bench()

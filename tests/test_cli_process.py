@@ -153,8 +153,11 @@ def test_ctrl_c_keeps_every_image_the_server_made(tmp_path: Path) -> None:
     from google_backends import server as wire
     from google_backends.conftest import API_KEY
 
+    def wants_image(request: wire.Recorded) -> bool:
+        return "IMAGE" in request.body.get("generationConfig", {}).get("responseModalities", [])
+
     def answer(request: wire.Recorded) -> wire.Reply:
-        if request.model.endswith("-image"):
+        if wants_image(request):
             reply = wire.gemini_image_for_request(request)
             reply.delay = 0.2  # long enough to be in flight when Ctrl-C comes
             return reply
@@ -179,7 +182,7 @@ def test_ctrl_c_keeps_every_image_the_server_made(tmp_path: Path) -> None:
             time.sleep(0.005)
         first.send_signal(signal.SIGINT)
         stdout, stderr = first.communicate(timeout=60)
-        made = [r for r in server.calls("generateContent") if r.model.endswith("-image")]
+        made = [r for r in server.calls("generateContent") if wants_image(r)]
     assert first.returncode == 130, stderr
     assert "promptforge: stopping: starting no new items" in stderr
     kept = count_done(out)

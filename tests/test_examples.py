@@ -34,6 +34,34 @@ def test_quickstart_saves_a_result_that_loads_back(tmp_path: Path) -> None:
     assert "reads back equal: True" in out
 
 
-@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py", "offline.py"])
+@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py"])
 def test_example_runs(name: str, tmp_path: Path) -> None:
     assert run(name, str(tmp_path)).strip()
+
+
+def test_references_example_edits_twice_and_keeps_the_chain(tmp_path: Path) -> None:
+    out = run("references.py", str(tmp_path))
+    results = {r.id: r for r in map(GenerationResult.load, tmp_path.glob("2*"))}
+    (first,) = (r for r in results.values() if r.parent_id is None)
+    (second,) = (r for r in results.values() if r.parent_id == first.id)
+    (third,) = (r for r in results.values() if r.parent_id == second.id)
+    assert first.request is not None
+    assert [ref.role for ref in first.request.options.references] == ["character"]
+    assert (second.instruction, third.instruction) == (
+        "make the crown smaller",
+        "smaller still: a thin circlet",
+    )
+    assert "edits kept: make the crown smaller | smaller still: a thin circlet" in out
+
+
+def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
+    for _ in range(2):  # a second run on the same OUT_DIR starts its own batch folder
+        out = run("offline.py", str(tmp_path))
+        assert "batch first run: done, done, done" in out
+        assert "batch re-run: resumed, resumed, resumed" in out
+    assert len(list(tmp_path.glob("batch-*"))) == 2
+
+
+def test_examples_do_not_promise_what_exists_already() -> None:
+    for example in EXAMPLES.glob("*.py"):
+        assert "later release" not in example.read_text("utf-8"), example.name

@@ -18,10 +18,11 @@ from ._errors import (
     TransientError,
 )
 from ._image import FilteredImage, GeneratedImage, GenerationOutput
-from ._options import ImageOptions
+from ._options import MAX_PROMPT_CHARS, ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
+from ._reference import Reference
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport
 from ._retry import RetryPolicy
@@ -32,6 +33,7 @@ from .styles import StylePreset
 __version__ = "0.1.0"
 
 __all__ = [
+    "MAX_PROMPT_CHARS",
     "BackendError",
     "ConfigurationError",
     "ContentBlockedError",
@@ -54,6 +56,7 @@ __all__ = [
     "PromptforgeError",
     "RateLimit",
     "RateLimitedError",
+    "Reference",
     "Request",
     "RetryPolicy",
     "StageReport",

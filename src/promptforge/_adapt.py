@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ._errors import InvalidRequestError
 from ._options import ImageOptions
 from ._prompt import EnhancedPrompt
+from ._reference import check_references
 from ._text import split_terms, unique
 from .generators import GeneratorCapabilities
 
@@ -19,6 +20,7 @@ _DROPPABLE = (
     ("safety_filter_level", "safety_filter_level"),
     ("person_generation", "person_generation"),
     ("add_watermark", "watermark"),
+    ("thinking", "thinking_levels"),
 )
 
 
@@ -31,16 +33,24 @@ class Plan:
     warnings: tuple[str, ...]
 
 
-def plan(options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool) -> Plan:
+def plan(
+    options: ImageOptions, caps: GeneratorCapabilities, *, strict: bool, inputs: int = 0
+) -> Plan:
     """Check ``options`` against ``caps``; adapt what can be adapted.
 
+    ``inputs`` counts input images besides the references (1 for the image an edit changes).
+
     Raises:
-        InvalidRequestError: a value the generator cannot take (aspect ratio, size, format),
-            or, with ``strict``, any option it would have to drop or fold.
+        InvalidRequestError: a value the generator cannot take (aspect ratio, size, format,
+            thinking level, references over its limits), or, with ``strict``, any option it
+            would have to drop or fold.
     """
     _require_member("aspect_ratio", options.aspect_ratio, caps.aspect_ratios)
     _require_member("output_mime_type", options.output_mime_type, caps.output_mime_types)
     _require_member("image_size", options.image_size, caps.image_sizes)
+    if caps.thinking_levels:
+        _require_member("thinking", options.thinking, caps.thinking_levels)
+    check_references(options.references, caps, extra=inputs)
     changes: dict[str, object] = {}
     warnings: list[str] = []
     for field, capability in _DROPPABLE:

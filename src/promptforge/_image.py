@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
 
+from ._conversation import Conversation
 from ._files import write_atomic
 from ._imageinfo import EXTENSIONS, sniff
 from ._model import Model
@@ -37,6 +38,9 @@ class GeneratedImage(Model):
     """Backend facts worth keeping (e.g. ``{"preview": "true"}`` for offline previews)."""
     path: str | None = None
     """The image file on disk, when the bytes were left there instead of in ``data``."""
+    conversation: Conversation | None = Field(default=None, repr=False)
+    """The turns that made this image, for a generator that continues them when editing
+    (Gemini image models); saved with the result so an edit after ``load`` continues it."""
 
     @model_validator(mode="before")
     @classmethod
@@ -79,6 +83,7 @@ class GeneratedImage(Model):
         revised_prompt: str | None = None,
         seed: int | None = None,
         metadata: dict[str, str] | None = None,
+        conversation: Conversation | None = None,
     ) -> GeneratedImage:
         """Wrap encoded image bytes; format and size are read from them.
 
@@ -91,6 +96,7 @@ class GeneratedImage(Model):
                 "revised_prompt": revised_prompt,
                 "seed": seed,
                 "metadata": metadata or {},
+                "conversation": conversation,
             }
         )
 

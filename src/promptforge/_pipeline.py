@@ -12,24 +12,35 @@ from typing_extensions import Unpack
 
 from . import _guard
 from ._adapt import Plan, fold_negative, plan
-from ._batch import BatchItem, as_completed, check_concurrency, item_request
+from ._batch import (
+    BatchItem,
+    as_completed,
+    check_concurrency,
+    check_prompts,
+    check_shared,
+    item_request,
+)
+from ._components import check_bool, check_enhancer, check_generator, check_optional
+from ._edit import EditTarget, run_edit
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
 from ._image import GenerationOutput
 from ._options import ImageOptions, ImageOptionsDict
 from ._portal import run_sync
 from ._prompt import EnhancedPrompt, EnhanceRequest
 from ._ratelimit import Limiter, RateLimit
-from ._request import Request, make_request
+from ._request import Request, check_text, make_request
 from ._result import GenerationResult
 from ._retry import RetryPolicy
 from ._run import RunState, Tally
 from ._store import ResultStore
-from .enhancers import EnhanceFunction, Enhancer, FunctionEnhancer
+from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
 from .styles import StylePreset
 
 T = TypeVar("T")
 Style: TypeAlias = str | StylePreset | None
+Fix: TypeAlias = Literal["auto", "edit", "refine"]
+FIXES: tuple[Fix, ...] = ("auto", "edit", "refine")
 
 
 class Pipeline:
@@ -76,15 +87,17 @@ class Pipeline:
                 field="on_enhance_error",
                 allowed=("raise", "fallback"),
             )
-        self.enhancer = enhancer if isinstance(enhancer, Enhancer) else FunctionEnhancer(enhancer)
-        self.generator = generator
-        retry = retry or RetryPolicy()
-        self.enhance_retry = enhance_retry or retry
-        self.generate_retry = generate_retry or retry
+        self.enhancer = check_enhancer(enhancer)
+        self.generator = check_generator(generator)
+        retry = check_optional("retry", retry, RetryPolicy) or RetryPolicy()
+        self.enhance_retry = check_optional("enhance_retry", enhance_retry, RetryPolicy) or retry
+        self.generate_retry = check_optional("generate_retry", generate_retry, RetryPolicy) or retry
         self.on_enhance_error = on_enhance_error
-        self.strict = strict
-        self._enhance_limiter = Limiter(enhance_rate_limit) if enhance_rate_limit else None
-        self._generate_limiter = Limiter(generate_rate_limit) if generate_rate_limit else None
+        self.strict = check_bool("strict", strict)
+        enhance_rate = check_optional("enhance_rate_limit", enhance_rate_limit, RateLimit)
+        generate_rate = check_optional("generate_rate_limit", generate_rate_limit, RateLimit)
+        self._enhance_limiter = Limiter(enhance_rate) if enhance_rate else None
+        self._generate_limiter = Limiter(generate_rate) if generate_rate else None
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -137,18 +150,34 @@ class Pipeline:
         return await self._enhance(RunState(request), request)
 
     async def arefine(
-        self, result: GenerationResult, feedback: str, **options: Unpack[ImageOptionsDict]
+        self,
+        result: GenerationResult,
+        feedback: str,
+        *,
+        fix: Fix = "refine",
+        **options: Unpack[ImageOptionsDict],
     ) -> GenerationResult:
         """Revise ``result``'s prompt with ``feedback`` and render again.
 
         Uses the enhancer's ``refine`` when it has one, else re-enhances the original words
         with the feedback appended. Options default to the original request's; the new
-        result's ``parent_id`` is ``result.id``.
+        result's ``parent_id`` is ``result.id``. With ``fix="edit"`` (or ``"auto"``) and a
+        generator that can edit, the image itself is edited with ``feedback`` as the
+        instruction instead (``aedit``); ``fix="edit"`` without one says so in ``warnings``.
         """
+        if fix not in FIXES:
+            raise InvalidRequestError(
+                f"fix: {fix!r} is not one of {', '.join(FIXES)}", field="fix", allowed=FIXES
+            )
+        if fix != "refine" and self.generator.capabilities.edit and result.images:
+            return await self.aedit(result, feedback, **options)
         if result.prompt is None or result.request is None:
             raise InvalidRequestError("result: has no prompt to refine (it failed)", field="result")
-        if not isinstance(feedback, str) or not feedback.strip():
-            raise InvalidRequestError("feedback: must be a non-empty str", field="feedback")
+        if not isinstance(feedback, str):
+            raise InvalidRequestError(
+                f"feedback: expected a str, got {type(feedback).__name__}", field="feedback"
+            )
+        check_text(feedback, "feedback")
         original = result.request
         request = make_request(
             original.prompt,
@@ -156,6 +185,10 @@ class Pipeline:
             {**original.options.model_dump(exclude_unset=True), **options},
         )
         state = RunState(request, parent_id=result.id)
+        if fix == "edit":
+            state.warnings.append(
+                "fix='edit': this generator cannot edit images; refined the prompt instead"
+            )
         run_plan = self._plan(request)
         text = f"{original.prompt.strip().rstrip('.')}. {feedback.strip()}"
         revised = request.model_copy(update={"prompt": text})
@@ -168,6 +201,33 @@ class Pipeline:
             state.prompt = await self._enhance(state, revised)
         await self._execute(state, run_plan)
         return state.result()
+
+    async def aedit(
+        self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Change an image as ``instruction`` says; a new result, ``parent_id`` set.
+
+        ``target``: a ``GenerationResult`` (its first image), a ``GeneratedImage``, encoded
+        bytes, or a path (a saved result folder, an image in one, or any image file). An
+        image a Gemini model made continues that conversation (also after ``load``), so an
+        edit of an edit keeps the chain. Options are the edit's own (``references`` too);
+        without ``aspect_ratio`` the image keeps its shape. No enhance stage: the result's
+        ``stages`` has ``"edit"``, and ``instruction`` holds the words.
+
+        Raises:
+            InvalidRequestError: the generator cannot edit (``capabilities.edit``), or bad
+                target or options, before any request.
+        """
+        _guard.check_backend(self.generator)
+        return await run_edit(
+            self.generator,
+            self.generate_retry,
+            lambda fn: _limited(self._generate_limiter, fn),
+            target,
+            instruction,
+            options,
+            strict=self.strict,
+        )
 
     async def arun_many(
         self,
@@ -220,7 +280,8 @@ class Pipeline:
         bounded memory.
         """
         limit = check_concurrency(concurrency)
-        make_request("shared options", style, options)  # fail fast on shared options
+        items = check_prompts(prompts)
+        check_shared(style, options)  # fail fast on shared options
         store = ResultStore(out_dir) if out_dir is not None else None
 
         async def one(index: int, item: BatchItem) -> GenerationResult:
@@ -238,7 +299,7 @@ class Pipeline:
                 asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
             )
 
-        async with aclosing(as_completed(one, prompts, limit)) as results:
+        async with aclosing(as_completed(one, items, limit)) as results:
             async for result in results:
                 yield result
 
@@ -257,10 +318,21 @@ class Pipeline:
         return run_sync(self.aenhance(prompt, style=style, negative_prompt=negative_prompt))
 
     def refine(
-        self, result: GenerationResult, feedback: str, **options: Unpack[ImageOptionsDict]
+        self,
+        result: GenerationResult,
+        feedback: str,
+        *,
+        fix: Fix = "refine",
+        **options: Unpack[ImageOptionsDict],
     ) -> GenerationResult:
         """Sync twin of ``arefine``."""
-        return run_sync(self.arefine(result, feedback, **options))
+        return run_sync(self.arefine(result, feedback, fix=fix, **options))
+
+    def edit(
+        self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
+    ) -> GenerationResult:
+        """Sync twin of ``aedit``."""
+        return run_sync(self.aedit(target, instruction, **options))
 
     def run_many(
         self,

@@ -74,7 +74,9 @@ class GenerationResult(Model):
     id: str = Field(default_factory=new_id)
     """Stable, unique, sortable by time; the folder name ``save`` writes."""
     parent_id: str | None = None
-    """The result this one refines, for ``Pipeline.refine``."""
+    """The result this one refines or edits (``Pipeline.refine`` / ``Pipeline.edit``)."""
+    instruction: str | None = None
+    """The edit instruction, for a result ``Pipeline.edit`` made."""
     index: int | None = None
     """Position of the input in a ``run_many`` / ``stream`` batch."""
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -88,7 +90,7 @@ class GenerationResult(Model):
     filtered: list[FilteredImage] = Field(default_factory=list)
     """Images the generator's safety filter withheld."""
     stages: dict[Stage, StageReport] = Field(default_factory=dict)
-    """Per-stage reports, keyed ``"enhance"`` and ``"generate"``."""
+    """Per-stage reports, keyed ``"enhance"`` and ``"generate"`` (``"edit"`` for an edit)."""
     warnings: list[str] = Field(default_factory=list)
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None

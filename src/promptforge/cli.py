@@ -1,4 +1,5 @@
-"""The ``promptforge`` command line: ``generate``, ``enhance``, ``batch`` and ``styles``.
+"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``styles``,
+``models``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
@@ -20,6 +21,7 @@ from typing import Any, NoReturn
 
 from ._adapt import plan
 from ._cli_backends import BACKENDS, build_pipeline
+from ._cli_models import add_models_command
 from ._cli_out import output_folder
 from ._errors import (
     BackendError,
@@ -150,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
     generate.set_defaults(command=_generate)
 
+    from ._cli_edit import add_edit_command
+
+    add_edit_command(commands, common)
+
     enhance = commands.add_parser("enhance", parents=[common], help="the prompt only, no image")
     enhance.add_argument("prompt", help="the idea, in a few words")
     enhance.add_argument("--style", help="a style preset (see `promptforge styles`)")
@@ -166,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     styles = commands.add_parser("styles", parents=[common], help="list the style presets")
     styles.add_argument("--category", choices=CATEGORIES, help="only this category")
     styles.set_defaults(command=_styles)
+
+    add_models_command(commands, common)
     return parser
 
 
@@ -177,12 +185,18 @@ def _image_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--negative", dest="negative_prompt", default=argparse.SUPPRESS,
                         help="what to keep out, comma-separated")  # fmt: skip
     parser.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="repeatable noise")
+    from ._cli_edit import add_ref_argument
+
+    add_ref_argument(parser)
 
 
 def image_options(args: argparse.Namespace) -> dict[str, Any]:
     """The image options given on the command line (the rest keep their defaults)."""
+    from ._cli_edit import reference_options
+
     names = ("n", "aspect_ratio", "negative_prompt", "seed")
-    return {name: getattr(args, name) for name in names if hasattr(args, name)}
+    options = {name: getattr(args, name) for name in names if hasattr(args, name)}
+    return {**options, **reference_options(args)}
 
 
 def pipeline_for(args: argparse.Namespace) -> Pipeline:

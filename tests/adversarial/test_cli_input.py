@@ -75,6 +75,37 @@ def test_out_naming_a_file_is_bad_input_before_anything_is_spent(
     assert generator.calls == []
 
 
+def test_edit_checks_out_before_anything_is_spent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, generator: FakeGenerator
+) -> None:
+    from promptforge.testing import image_bytes
+
+    (tmp_path / "card.png").write_bytes(image_bytes(64, 64, "image/png", 0))
+    (tmp_path / "a-file").write_text("not a folder")
+    code, stdout, err = run(capsys, "edit", str(tmp_path / "card.png"), "make it blue",
+                            "--out", str(tmp_path / "a-file"))  # fmt: skip
+    assert code == cli.BAD_INPUT
+    assert stdout == ""
+    one_error_line(err, "is a file, not a folder")
+    assert generator.calls == []
+
+
+def test_generate_on_a_full_disk_is_one_line_and_exit_6(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    generator: FakeGenerator,
+) -> None:
+    def full(self: GenerationResult, root: str | Path) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device", str(root))
+
+    monkeypatch.setattr(GenerationResult, "save", full)
+    code, stdout, err = run(capsys, "generate", "a fox", "--out", str(tmp_path))
+    assert code == cli.ENVIRONMENT
+    assert stdout == ""
+    one_error_line(err, f"No space left on device ({tmp_path})")
+
+
 @pytest.mark.parametrize("command", ["generate", "batch"])
 def test_a_read_only_out_folder_is_an_environment_error_before_anything_is_spent(
     capsys: pytest.CaptureFixture[str],

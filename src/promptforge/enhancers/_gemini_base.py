@@ -101,7 +101,8 @@ class GeminiSpecEnhancer(Enhancer):
 
     async def _ask(self, contents: str) -> tuple[PromptSpec, dict[str, int]]:
         """One spec from Gemini: a larger budget once on MAX_TOKENS, one re-ask on bad JSON."""
-        budget, reasked, usage = self.max_output_tokens, False, {"prompt": 0, "output": 0}
+        budget, reasked = self.max_output_tokens, False
+        usage = {"prompt": 0, "output": 0, "thinking": 0}
         while True:
             response = await self._generate(contents, budget)
             raise_if_blocked(response, self.model)
@@ -127,7 +128,11 @@ class GeminiSpecEnhancer(Enhancer):
 
 
 def _add_usage(usage: dict[str, int], response: Any) -> None:
+    """Add a response's token counts: ``output`` as billed (thinking included), and the
+    thinking tokens alone."""
     meta = response.usage_metadata
     if meta is not None:
+        thoughts = meta.thoughts_token_count or 0
         usage["prompt"] += meta.prompt_token_count or 0
-        usage["output"] += (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+        usage["output"] += (meta.candidates_token_count or 0) + thoughts
+        usage["thinking"] += thoughts

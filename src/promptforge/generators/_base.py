@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_serializer, field_validator
 
-from .._image import GenerationOutput
+from .._image import GeneratedImage, GenerationOutput
 from .._model import Model
-from .._options import ImageOptions, ImageSize, MimeType
+from .._options import ImageOptions, ImageSize, MimeType, ThinkingLevel
 from .._prompt import EnhancedPrompt
+from .._reference import ReferenceRole
 
 COMMON_ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
 
@@ -45,6 +48,26 @@ class GeneratorCapabilities(Model):
     """Whether ``person_generation`` is honoured."""
     watermark: bool = False
     """Whether ``add_watermark`` can be set."""
+    max_references: int = Field(default=0, ge=0)
+    """Reference images one request may carry in all (0: none)."""
+    reference_limits: Mapping[ReferenceRole, int] = Field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Per-role caps where the model has them, e.g. ``{"object": 10, "character": 4}``;
+    a role not listed is limited by ``max_references`` only. Read-only."""
+    edit: bool = False
+    """Whether ``Generator.edit`` is implemented (edit an image from an instruction)."""
+    thinking_levels: tuple[ThinkingLevel, ...] = ()
+    """Values ``thinking`` may take; empty when the model's thinking is not adjustable."""
+
+    @field_validator("reference_limits")
+    @classmethod
+    def _read_only(cls, limits: Mapping[ReferenceRole, int]) -> Mapping[ReferenceRole, int]:
+        return MappingProxyType(dict(limits))
+
+    @field_serializer("reference_limits")
+    def _as_dict(self, limits: Mapping[ReferenceRole, int]) -> dict[ReferenceRole, int]:
+        return dict(limits)
 
 
 class Generator(ABC):
@@ -70,5 +93,16 @@ class Generator(ABC):
         ``options.n`` never exceeds ``capabilities.max_images``. Return every image the
         backend produced and every one it withheld (``filtered``); raise
         ``ContentBlockedError`` when the prompt itself was refused and ``BackendError`` (or
-        its subclasses) for a failed call.
+        its subclasses) for a failed call. ``options.references`` (already checked against
+        ``max_references`` and ``reference_limits``) are images to take from.
         """
+
+    async def edit(
+        self, image: GeneratedImage, instruction: str, options: ImageOptions
+    ) -> GenerationOutput:
+        """Change ``image`` as ``instruction`` says (optional; declare ``capabilities.edit``).
+
+        ``image`` may carry a ``conversation`` from the backend that made it: continue it
+        rather than starting over. Return the edited image(s) as ``generate`` does.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement edit()")

@@ -5,6 +5,7 @@ Pillow is imported inside ``draw_card`` only, so importing promptforge never loa
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import random
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._palette import RGB, mix
 
 if TYPE_CHECKING:
+    from PIL.Image import Image
     from PIL.ImageDraw import ImageDraw
 
 LABEL = "PREVIEW"
@@ -39,6 +41,11 @@ class Card:
     composition: str
     footer: str
     seed: str
+    thumbnails: tuple[tuple[str, bytes], ...] = ()
+    """Input images shown small over the sketch, each with a caption (references, or the
+    image an edit changes)."""
+    caption: str = "promptforge PreviewGenerator"
+    """The line under the notice in the header."""
 
 
 def draw_card(
@@ -60,7 +67,7 @@ def draw_card(
     draw = ImageDraw.Draw(image)
     margin = round(40 * unit)
     draw.rectangle((0, 0, width - 1, height - 1), outline=ALERT, width=max(4, round(12 * unit)))
-    top = _header(draw, margin, unit)
+    top = _header(draw, margin, unit, card.caption)
     swatches = height - margin - round(84 * unit)  # palette and footer along the bottom
     body = (margin, top, width - margin, swatches - round(28 * unit))
     if width >= height * 1.3:  # landscape: text on the left, sketch on the right
@@ -73,6 +80,7 @@ def draw_card(
         sketch = (body[0], body[1], body[2], split - margin // 2)
         column = (body[0], split + margin // 2, body[2], body[3])
     _sketch(draw, card, sketch, unit)
+    _thumbnails(image, draw, card.thumbnails, sketch, unit)
     _rows(draw, card, column, unit)
     _swatches(draw, card, (margin, swatches, width - margin, height - margin), unit)
     footer = _font(round(18 * unit))
@@ -90,7 +98,7 @@ def draw_card(
     return buffer.getvalue()
 
 
-def _header(draw: ImageDraw, margin: int, unit: float) -> int:
+def _header(draw: ImageDraw, margin: int, unit: float, caption: str) -> int:
     """The red PREVIEW label and the notice; returns the y where the body starts."""
     big, small = _font(round(64 * unit)), _font(round(24 * unit))
     pad = round(14 * unit)
@@ -100,8 +108,7 @@ def _header(draw: ImageDraw, margin: int, unit: float) -> int:
     draw.text((margin + pad, margin + pad), LABEL, font=big, fill=(255, 255, 255))
     text_x = box[2] + round(24 * unit)
     draw.text((text_x, margin + pad), NOTICE, font=small, fill=INK)
-    draw.text((text_x, box[3] - pad), "promptforge PreviewGenerator", font=small, fill=MUTED,
-              anchor="ld")  # fmt: skip
+    draw.text((text_x, box[3] - pad), caption, font=small, fill=MUTED, anchor="ld")
     return box[3] + round(32 * unit)
 
 
@@ -142,6 +149,44 @@ def _sketch(draw: ImageDraw, card: Card, box: tuple[int, int, int, int], unit: f
     lines = _wrap(draw, card.subject, font, radius * 1.6)[:3]
     draw.multiline_text((cx, cy), "\n".join(lines), font=font, fill=_on(colours[0]),
                         anchor="mm", align="center")  # fmt: skip
+
+
+def _thumbnails(
+    image: Image,
+    draw: ImageDraw,
+    thumbnails: tuple[tuple[str, bytes], ...],
+    box: tuple[int, int, int, int],
+    unit: float,
+) -> None:
+    """Input images in a row along the top of the sketch, framed and captioned; what does
+    not fit is counted ("+3")."""
+    from PIL import Image
+
+    left, top, right, bottom = box
+    pad = round(12 * unit)
+    font = _font(round(15 * unit))
+    side = max(8, min(round(150 * unit), (bottom - top) // 2 - pad))
+    x, y = left + pad, top + pad
+    for number, (label, data) in enumerate(thumbnails):
+        if x + side > right - pad:
+            draw.text((x, y + side // 2), f"+{len(thumbnails) - number}", font=_font(round(
+                28 * unit)), fill=INK, anchor="lm")  # fmt: skip
+            break
+        with Image.open(io.BytesIO(data)) as opened:
+            small = opened.convert("RGB")
+        small.thumbnail((side, side))
+        cell = (x, y, x + side, y + side)
+        draw.rectangle(cell, fill=(16, 16, 22))
+        offset = (x + (side - small.width) // 2, y + (side - small.height) // 2)
+        image.paste(small, offset)
+        draw.rectangle(cell, outline=INK, width=max(1, round(2 * unit)))
+        tag = label.upper()
+        width = draw.textlength(tag, font=font) + 2 * round(6 * unit)
+        tag_box = (x, y + side - round(24 * unit), x + min(side, round(width)), y + side)
+        draw.rectangle(tag_box, fill=(16, 16, 22))
+        draw.text((x + round(6 * unit), tag_box[3] - round(5 * unit)), tag, font=font,
+                  fill=INK, anchor="ld")  # fmt: skip
+        x += side + pad
 
 
 def _rows(draw: ImageDraw, card: Card, box: tuple[int, int, int, int], unit: float) -> None:
@@ -192,9 +237,19 @@ def _wrap(draw: ImageDraw, text: str, font: Any, width: float) -> list[str]:
         else:
             lines.append(current)
             current = word
-        while draw.textlength(current, font=font) > width and len(current) > 1:
-            current = current[:-1]
+        if len(current) > 1 and draw.textlength(current, font=font) > width:
+            current = current[: max(1, _fitting(draw, current, font, width))]
     return [*lines, current] if current else lines or [""]
+
+
+def _fitting(draw: ImageDraw, word: str, font: Any, width: float) -> int:
+    """How many leading characters of ``word`` fit in ``width``: a bisection, so a long
+    word costs log(n) measures, not n."""
+
+    def too_wide(count: int) -> bool:
+        return draw.textlength(word[:count], font=font) > width
+
+    return bisect.bisect_left(range(1, len(word) + 1), True, key=too_wide)
 
 
 def _on(rgb: RGB) -> RGB:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
+from .._conversation import Conversation, Turn
 from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
-from .._google._models import DEFAULT_IMAGE_MODEL, image_model
-from .._google._responses import answer_parts, finish_reason, raise_if_blocked
+from .._google._models import announce, image_capabilities, info_for, pick
+from .._google._responses import finish_reason, raise_if_blocked
+from .._google._turns import continues, model_turn, to_contents, user_turn
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
@@ -19,20 +22,32 @@ if TYPE_CHECKING:
 
 
 class GeminiImageGenerator(Generator):
-    """Gemini image models (``gemini-2.5-flash-image``, ``gemini-3.1-flash-image``,
-    ``gemini-3-pro-image``): the default Google generator, replacing Imagen.
+    """Gemini native image models: the default Google generator, replacing Imagen.
 
-    One image per call (the pipeline makes ``n`` concurrent calls); aspect ratios from 1:1
-    to 21:9; ``image_size`` 1K/2K/4K where the model has them; no negative prompt (the
-    pipeline folds it into the prompt with a warning). Text the model returns beside the
-    image is kept as ``GeneratedImage.metadata["note"]``. An answer without an image
-    (a refusal or a safety block) raises ``ContentBlockedError`` with the reason.
+    One image per call (the pipeline makes ``n`` concurrent calls); each model's aspect
+    ratios (1:1 to 21:9, and 1:8 to 8:1 on the newest flash models), ``image_size`` (512 to
+    4K) and ``thinking`` levels where it has them, from the model catalogue
+    (``promptforge models``); no negative prompt (the pipeline folds it into the prompt
+    with a warning). Text the model returns beside the image is kept as
+    ``GeneratedImage.metadata["note"]``, its thought text (with ``thinking`` set) as
+    ``metadata["thoughts"]``; interim thought images are dropped. An answer without an
+    image (a refusal or a safety block) raises ``ContentBlockedError``.
+
+    References go as inline images, each after a label naming its role, before the prompt;
+    ones larger than the model's input are downscaled first (said in ``warnings``). Each
+    image keeps its ``conversation`` (the turns, thought signatures included), so
+    ``edit`` continues it as Google requires, also after ``GenerationResult.load``.
 
     Works with an API key or Vertex AI (location defaults to ``global``), configured like
     google-genai: arguments first, then the environment.
 
+    Without ``model=`` (and without ``PROMPTFORGE_IMAGE_MODEL``) the model is the first of
+    the catalogue's ``image`` preferences these credentials can use, found by one
+    ``models.list`` call on the first ``generate`` (no network call at construction);
+    until then ``model`` and ``capabilities`` are the first preference's.
+
     Args:
-        model: the Gemini image model (default ``DEFAULT_IMAGE_MODEL``).
+        model: the Gemini image model, used as is (default: resolved by role, see above).
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
@@ -47,7 +62,7 @@ class GeminiImageGenerator(Generator):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_IMAGE_MODEL,
+        model: str | None = None,
         client: Client | None = None,
         api_key: str | None = None,
         vertexai: bool | None = None,
@@ -57,11 +72,12 @@ class GeminiImageGenerator(Generator):
         base_url: str | None = None,
         timeout: float | None = 120.0,
     ) -> None:
-        self.model = model
-        self._info = image_model(model, "gemini-image")
+        self.model, named = pick(model, "image")
+        self._info = info_for(self.model, "gemini-image")
         self._google = GoogleConnection(
             self,
-            model=model,
+            model=self.model,
+            role=None if named else "image",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -72,6 +88,8 @@ class GeminiImageGenerator(Generator):
             timeout=timeout,
             default_location="global",
         )
+        if named:
+            announce(self._info)
 
     async def aclose(self) -> None:
         await self._google.aclose()
@@ -81,29 +99,74 @@ class GeminiImageGenerator(Generator):
 
     @property
     def capabilities(self) -> GeneratorCapabilities:
-        return self._info.capabilities
+        return image_capabilities(self._info)
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
+        options = await self._resolve(options)
+        turn, warnings = await asyncio.to_thread(user_turn, prompt.text, options.references)
+        return await self._answer((), turn, options, warnings, options.aspect_ratio)
+
+    async def edit(
+        self, image: GeneratedImage, instruction: str, options: ImageOptions
+    ) -> GenerationOutput:
+        """Edit ``image``: continue its conversation when this model made it, else send it."""
+        options = await self._resolve(options)
+        model = self._google.model
+        held = continues(image, type(self).__name__, model)
+        warnings = []
+        if held is None and image.conversation is not None:
+            warnings.append(
+                f"the image was made by {image.conversation.model}; its conversation cannot "
+                f"continue on {model} (thought signatures are per model), so it was sent as "
+                "an image instead"
+            )
+        turn, fitted = await asyncio.to_thread(
+            user_turn, instruction, options.references, image=None if held else image
+        )
+        shape = options.aspect_ratio if "aspect_ratio" in options.model_fields_set else None
+        earlier = held.turns if held else ()
+        return await self._answer(earlier, turn, options, [*warnings, *fitted], shape)
+
+    async def _answer(
+        self,
+        earlier: tuple[Turn, ...],
+        turn: Turn,
+        options: ImageOptions,
+        warnings: list[str],
+        aspect_ratio: str | None,
+    ) -> GenerationOutput:
         from google.genai import types
 
+        thinking = (
+            types.ThinkingConfig(
+                thinking_level=types.ThinkingLevel(options.thinking.upper()),
+                include_thoughts=True,
+            )
+            if options.thinking
+            else None
+        )
         config = types.GenerateContentConfig(
             response_modalities=["TEXT", "IMAGE"],
             image_config=types.ImageConfig(
-                aspect_ratio=options.aspect_ratio, image_size=options.image_size
+                aspect_ratio=aspect_ratio, image_size=options.image_size
             ),
             seed=options.seed,
             candidate_count=1,
             labels=options.labels,
+            thinking_config=thinking,
         )
         model = self._google.model
         with self._google.errors():
             response = await self._google.client().aio.models.generate_content(
-                model=model, contents=prompt.text, config=config
+                model=model, contents=to_contents([*earlier, turn]), config=config
             )
         raise_if_blocked(response, model)
-        parts = answer_parts(response)
-        note = " ".join(p.text.strip() for p in parts if p.text and p.text.strip())
-        blobs = [p.inline_data for p in parts if p.inline_data and p.inline_data.data]
+        candidates = response.candidates or []
+        content = candidates[0].content if candidates else None
+        parts = (content.parts or []) if content else []
+        answer = [p for p in parts if not p.thought]
+        note = " ".join(p.text.strip() for p in answer if p.text and p.text.strip())
+        blobs = [p.inline_data.data for p in answer if p.inline_data and p.inline_data.data]
         if not blobs:
             reason = finish_reason(response) or "NO_IMAGE"
             said = f": {note}" if note else ""
@@ -111,10 +174,32 @@ class GeminiImageGenerator(Generator):
                 f"{model} answered without an image ({reason}){said}",
                 reasons=[reason, *([note] if note else [])],
             )
+        said_back, thoughts = model_turn(parts)
+        conversation = Conversation(
+            backend=type(self).__name__, model=model, turns=(*earlier, turn, said_back)
+        )
         metadata = {"note": note} if note else {}
+        if thoughts:
+            metadata["thoughts"] = thoughts
         images = [
-            GeneratedImage.from_bytes(blob.data, seed=options.seed, metadata=metadata)
-            for blob in blobs
-            if blob.data
+            GeneratedImage.from_bytes(
+                data, seed=options.seed, metadata=metadata, conversation=conversation
+            )
+            for data in blobs
         ]
-        return GenerationOutput(images=images[: options.n])
+        return GenerationOutput(images=images[: options.n], warnings=warnings)
+
+    async def _resolve(self, options: ImageOptions) -> ImageOptions:
+        """Settle the model on first use; options checked against the first preference are
+        checked again when another model was chosen.
+
+        Raises:
+            InvalidRequestError: the chosen model cannot take ``options``.
+        """
+        model = await self._google.resolved_model()
+        if model == self.model:
+            return options
+        from .._adapt import plan
+
+        self.model, self._info = model, info_for(model, "gemini-image")
+        return plan(options, self.capabilities, strict=False).options

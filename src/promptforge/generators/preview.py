@@ -7,10 +7,11 @@ import asyncio
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
+from .._reference import Reference, in_role_order
 from .._text import join_and
 from ._base import Generator, GeneratorCapabilities
 from ._card import LABEL, NOTICE, Card, draw_card
-from ._palette import hex_of, palette_from_text
+from ._palette import RGB, hex_of, palette_from_text
 from ._sizes import IMAGEN_SIZES, pixel_size
 
 
@@ -22,6 +23,10 @@ class PreviewGenerator(Generator):
     thirds grid with the subject placed and sized from the spec's composition), the spec's
     levers (subject, details, style, composition, lighting, mood, what to avoid) as text,
     and a palette of the colours the prompt names (else one derived from its words).
+
+    References appear as captioned thumbnails over the sketch. ``edit`` draws an edit
+    card: the instruction, the edits before it, and the image before as a thumbnail (the
+    edit is described, not applied), so the edit flow runs offline too.
 
     It is never mistaken for a render: besides the label, every image carries
     ``metadata={"preview": "true", ...}`` and PNG text chunks (``promptforge:preview``).
@@ -45,6 +50,8 @@ class PreviewGenerator(Generator):
             negative_prompt=True,  # shown on the card under "avoid"
             seed=True,  # varies the sketch; same seed, same card
             output_mime_types=("image/png", "image/jpeg"),
+            max_references=14,  # shown as thumbnails, as many as Gemini image models take
+            edit=True,  # an edit card: the instruction, the earlier edits, the image before
         )
 
     def __repr__(self) -> str:
@@ -53,45 +60,125 @@ class PreviewGenerator(Generator):
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         return await asyncio.to_thread(self.render, prompt, options)
 
+    async def edit(
+        self, image: GeneratedImage, instruction: str, options: ImageOptions
+    ) -> GenerationOutput:
+        return await asyncio.to_thread(self.render_edit, image, instruction, options)
+
     def render(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         """``generate`` without the event loop: ``options.n`` cards, synchronously."""
         size = pixel_size(options.aspect_ratio)
-        mime = options.output_mime_type or "image/png"
         palette = tuple(palette_from_text(_colour_text(prompt)))
         seed = "no seed" if options.seed is None else f"seed {options.seed}"
+        subject = prompt.spec.subject if prompt.spec else prompt.original
+        facts = {"subject": subject, "prompt": prompt.text}
+        if prompt.spec and prompt.spec.composition:
+            facts["composition"] = prompt.spec.composition
         images = []
         for number in range(options.n):
             variant = f"{number + 1}/{options.n}"
             card = Card(
-                subject=prompt.spec.subject if prompt.spec else prompt.original,
-                rows=_rows(prompt, options.negative_prompt),
+                subject=subject,
+                rows=_rows(prompt, options.negative_prompt) + _reference_rows(options.references),
                 palette=palette,
                 composition=(prompt.spec.composition or "") if prompt.spec else prompt.text,
                 footer=f"{size[0]}x{size[1]}  {options.aspect_ratio}  {seed}  image {variant}",
                 seed=f"{prompt.text}|{options.seed}|{number}",
+                thumbnails=_thumbnails(options.references),
             )
-            chunks = {
-                "promptforge:preview": "true",
-                "Title": f"promptforge {LABEL.lower()}",
-                "Description": prompt.text,
-                "Comment": f"{NOTICE}; made by promptforge PreviewGenerator",
-                "Software": "promptforge PreviewGenerator",
-            }
-            data = draw_card(
-                card,
-                size,
-                mime_type=mime,
-                quality=options.output_compression_quality,
-                text_chunks=chunks,
-            )
-            metadata = {
-                "preview": "true",
-                "generator": "PreviewGenerator",
-                "variant": variant,
-                "palette": ", ".join(_swatch(name, rgb) for name, rgb in palette),
-            }
-            images.append(GeneratedImage.from_bytes(data, seed=options.seed, metadata=metadata))
+            images.append(_image(card, size, options, prompt.text, variant, facts))
         return GenerationOutput(images=images)
+
+    def render_edit(
+        self, image: GeneratedImage, instruction: str, options: ImageOptions
+    ) -> GenerationOutput:
+        """``edit`` without the event loop: a card showing the instruction, the edits before
+        it, and the image before (with any references) as thumbnails."""
+        kept = ("subject", "prompt", "composition")
+        facts: dict[str, str] = {k: image.metadata[k] for k in kept if k in image.metadata}
+        earlier = [step for step in image.metadata.get("edits", "").split("\n") if step]
+        edits = [*earlier, instruction]
+        size = (
+            pixel_size(options.aspect_ratio)
+            if "aspect_ratio" in options.model_fields_set
+            else (image.width, image.height)
+        )
+        palette = _palette_of(image.metadata) or tuple(palette_from_text(instruction))
+        rows = [("Edit", instruction), ("Edits before", "; ".join(earlier))]
+        rows += [("Prompt", facts.get("prompt", "")), ("Avoid", options.negative_prompt or "")]
+        rows += _reference_rows(options.references)
+        images = []
+        for number in range(options.n):
+            variant = f"{number + 1}/{options.n}"
+            card = Card(
+                subject=facts.get("subject", "the image"),
+                rows=tuple((label, value) for label, value in rows if value),
+                palette=palette,
+                composition=facts.get("composition", ""),
+                footer=f"{size[0]}x{size[1]}  edit {len(edits)}  image {variant}",
+                seed=f"{facts.get('prompt', '')}|{'|'.join(edits)}|{number}",
+                thumbnails=(("before", image.read()), *_thumbnails(options.references)),
+                caption=f"promptforge PreviewGenerator: edit {len(edits)}, not applied",
+            )
+            text = f"edit: {instruction}"
+            images.append(
+                _image(card, size, options, text, variant, {**facts, "edits": "\n".join(edits)})
+            )
+        return GenerationOutput(images=images)
+
+
+def _image(
+    card: Card,
+    size: tuple[int, int],
+    options: ImageOptions,
+    description: str,
+    variant: str,
+    facts: dict[str, str],
+) -> GeneratedImage:
+    """Draw ``card`` and wrap it, labelled as a preview in its metadata and text chunks."""
+    chunks = {
+        "promptforge:preview": "true",
+        "Title": f"promptforge {LABEL.lower()}",
+        "Description": description,
+        "Comment": f"{NOTICE}; made by promptforge PreviewGenerator",
+        "Software": "promptforge PreviewGenerator",
+    }
+    data = draw_card(
+        card,
+        size,
+        mime_type=options.output_mime_type or "image/png",
+        quality=options.output_compression_quality,
+        text_chunks=chunks,
+    )
+    metadata = {
+        "preview": "true",
+        "generator": "PreviewGenerator",
+        "variant": variant,
+        "palette": ", ".join(_swatch(name, rgb) for name, rgb in card.palette),
+        **facts,
+    }
+    return GeneratedImage.from_bytes(data, seed=options.seed, metadata=metadata)
+
+
+def _palette_of(metadata: dict[str, str]) -> tuple[tuple[str, RGB], ...]:
+    """The palette a preview card recorded (``"golden #daa520, #4b5673"``), so an edit card
+    keeps the colours of the card before; empty for other images."""
+    palette = []
+    for entry in filter(None, (e.strip() for e in metadata.get("palette", "").split(","))):
+        name, _, code = entry.rpartition(" ")
+        rgb = (int(code[1:3], 16), int(code[3:5], 16), int(code[5:7], 16))
+        palette.append((name or code, rgb))
+    return tuple(palette)
+
+
+def _reference_rows(references: tuple[Reference, ...]) -> tuple[tuple[str, str], ...]:
+    """One row naming each reference's role (and note), in the order they are shown."""
+    said = [f"{r.role} ({r.note})" if r.note else r.role for r in in_role_order(references)]
+    return (("References", "; ".join(said)),) if said else ()
+
+
+def _thumbnails(references: tuple[Reference, ...]) -> tuple[tuple[str, bytes], ...]:
+    return tuple((ref.role, ref.data) for ref in in_role_order(references))
 
 
 def _rows(prompt: EnhancedPrompt, negative_prompt: str | None) -> tuple[tuple[str, str], ...]:

@@ -1,6 +1,7 @@
 """Test doubles and checks for code that uses promptforge, and for custom backends.
 
-- ``FakeEnhancer`` / ``FakeGenerator``: scripted, recorded, deterministic; real image bytes.
+- ``FakeEnhancer`` / ``FakeGenerator``: scripted, recorded (references and edits
+  too), deterministic; real image bytes.
 - ``instant_retries()``: no waiting between retries; records the waits instead.
 - ``forbid_real_backends()``: networked backends refuse to run.
 - ``check_enhancer`` / ``check_generator`` (and async ``acheck_*``): contract checks.
@@ -13,12 +14,13 @@ from ._contract import (
     check_enhancer,
     check_generator,
 )
-from ._fakes import FakeEnhancer, FakeGenerator, GenerateCall
+from ._fakes import EditCall, FakeEnhancer, FakeGenerator, GenerateCall
 from ._images import image_bytes, size_for
 from ._switches import forbid_real_backends, instant_retries
 
 __all__ = [
     "ContractError",
+    "EditCall",
     "FakeEnhancer",
     "FakeGenerator",
     "GenerateCall",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from .._image import GenerationOutput
+from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from .._portal import run_sync
 from .._prompt import EnhancedPrompt, EnhanceRequest
+from .._reference import Reference
 from ..enhancers import Enhancer
 from ..generators import Generator, GeneratorCapabilities
 from ..styles import get_style, list_styles
+from ._images import image_bytes
 
 
 class ContractError(AssertionError):
@@ -73,7 +75,9 @@ async def acheck_generator(generator: Generator, *, tolerance: float = 0.1) -> N
 
     Checks: ``capabilities`` is a ``GeneratorCapabilities``; each aspect ratio it declares
     gives images of that shape (within ``tolerance``); ``n`` up to ``max_images`` gives
-    ``n`` images or filtered entries; each declared ``output_mime_type`` is honoured.
+    ``n`` images or filtered entries; each declared ``output_mime_type`` is honoured;
+    with ``max_references``, a call with a reference answers; with ``capabilities.edit``,
+    ``edit`` answers an image for an image and an instruction.
     """
     problems = _Problems()
     caps = generator.capabilities
@@ -107,7 +111,27 @@ async def acheck_generator(generator: Generator, *, tolerance: float = 0.1) -> N
         output = await call(f"output_mime_type={mime}", options)
         for image in output.images if output else []:
             problems.expect(image.mime_type == mime, f"asked {mime}, got {image.mime_type}")
+    first = ImageOptions(aspect_ratio=caps.aspect_ratios[0])
+    if caps.max_references:
+        reference = Reference(image_bytes(64, 64), role="subject")
+        await call("references=[1]", first.model_copy(update={"references": (reference,)}))
+    if caps.edit:
+        await _check_edit(generator, problems)
     problems.raise_if_any(generator)
+
+
+async def _check_edit(generator: Generator, problems: _Problems) -> None:
+    image = GeneratedImage.from_bytes(image_bytes(64, 48))
+    try:
+        output = await generator.edit(image, "make the fox smaller", ImageOptions())
+    except NotImplementedError:
+        problems.append("capabilities.edit is True but edit() is not implemented")
+        return
+    if not isinstance(output, GenerationOutput):
+        problems.append(f"edit() returned {type(output).__name__}, not GenerationOutput")
+        return
+    count = len(output.images) + len(output.filtered)
+    problems.expect(count == 1, f"edit: asked 1, accounted {count}")
 
 
 def check_enhancer(enhancer: Enhancer, *, style: str | None = None) -> None:

@@ -12,6 +12,7 @@ from typing import TypeAlias
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
+from .._reference import Reference
 from ..enhancers import Enhancer
 from ..generators import Generator, GeneratorCapabilities
 from ._images import image_bytes, size_for
@@ -87,9 +88,23 @@ class FakeEnhancer(Enhancer, _InFlight):
 
 @dataclass(frozen=True)
 class GenerateCall:
-    """One recorded ``FakeGenerator.generate`` call."""
+    """One recorded ``FakeGenerator.generate`` call (``options.references`` included)."""
 
     prompt: EnhancedPrompt
+    options: ImageOptions
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        """The reference images the call carried."""
+        return self.options.references
+
+
+@dataclass(frozen=True)
+class EditCall:
+    """One recorded ``FakeGenerator.edit`` call."""
+
+    image: GeneratedImage
+    instruction: str
     options: ImageOptions
 
 
@@ -106,8 +121,12 @@ class FakeGenerator(Generator, _InFlight):
         long_side: pixels on the longer edge of the default images.
 
     The default answer is ``options.n`` solid-colour images of the requested aspect ratio
-    and ``output_mime_type``. ``calls`` records every call; ``max_in_flight`` the peak of
-    concurrent calls.
+    and ``output_mime_type``. ``calls`` records every call (with its references);
+    ``max_in_flight`` the peak of concurrent calls.
+
+    It can edit: ``edit`` takes the next script step too (``respond`` is for ``generate``
+    only) and by default answers ``options.n`` images the size of the one edited, with
+    ``metadata["edit"]`` the instruction; ``edit_calls`` records each call.
     """
 
     __test__ = False
@@ -126,10 +145,13 @@ class FakeGenerator(Generator, _InFlight):
         self.respond = respond
         self.latency = latency
         self._capabilities = capabilities or GeneratorCapabilities(
-            output_mime_types=("image/png", "image/jpeg", "image/webp")
+            output_mime_types=("image/png", "image/jpeg", "image/webp"),
+            max_references=14,
+            edit=True,
         )
         self.long_side = long_side
         self.calls: list[GenerateCall] = []
+        self.edit_calls: list[EditCall] = []
         self.model = "fake-generator"
 
     @property
@@ -148,6 +170,31 @@ class FakeGenerator(Generator, _InFlight):
             if isinstance(step, BaseException):
                 raise step
             return step if step is not None else self.default_output(options)
+        finally:
+            self._leave()
+
+    async def edit(
+        self, image: GeneratedImage, instruction: str, options: ImageOptions
+    ) -> GenerationOutput:
+        self.edit_calls.append(EditCall(image, instruction, options))
+        self._enter()
+        try:
+            await asyncio.sleep(self.latency)
+            step: GenerateStep = self.script.popleft() if self.script else None
+            if isinstance(step, BaseException):
+                raise step
+            if step is not None:
+                return step
+            mime = options.output_mime_type or image.mime_type
+            size = (
+                size_for(options.aspect_ratio, self.long_side)
+                if "aspect_ratio" in options.model_fields_set
+                else (image.width, image.height)
+            )
+            edited = GeneratedImage.from_bytes(
+                image_bytes(*size, mime, len(self.edit_calls)), metadata={"edit": instruction}
+            )
+            return GenerationOutput(images=[edited] * options.n)
         finally:
             self._leave()
 

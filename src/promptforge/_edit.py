@@ -1,0 +1,171 @@
+"""``Pipeline.edit``: change an image from an instruction, as a new result linked to its parent.
+
+The target may be a result, an image, encoded bytes, or a path (a saved result folder, an
+image file inside one, or any image file). An image a conversational model made carries
+its ``conversation``, so the generator continues it; that survives ``save`` and ``load``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from pydantic import ValidationError
+
+from ._adapt import fold_negative, plan
+from ._errors import ContentBlockedError, InvalidRequestError
+from ._image import GeneratedImage, GenerationOutput
+from ._prompt import EnhancedPrompt
+from ._request import Request, make_request
+from ._result import RESULT_FILE, GenerationResult
+from ._retry import RetryPolicy
+from ._run import RunState, Tally
+from .generators import Generator
+
+EditTarget: TypeAlias = GenerationResult | GeneratedImage | bytes | str | Path
+"""What ``Pipeline.edit`` takes: a result (its first image), an image, bytes or a path."""
+Limited: TypeAlias = Callable[
+    [Callable[[], Awaitable[GenerationOutput]]], Awaitable[GenerationOutput]
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The image to edit, and the result it belongs to when known."""
+
+    image: GeneratedImage
+    parent: GenerationResult | None = None
+
+
+def resolve_target(target: object) -> Target:
+    """The image an edit changes.
+
+    Raises:
+        InvalidRequestError: the target is not an image, a result with one, or a readable
+            path to either (names the path).
+    """
+    if isinstance(target, GenerationResult):
+        if not target.images:
+            raise InvalidRequestError(
+                f"target: result {target.id} has no image to edit", field="target"
+            )
+        return Target(target.images[0], target)
+    if isinstance(target, GeneratedImage):
+        return Target(target)
+    if isinstance(target, bytes):
+        return Target(_image_of(target, "the bytes are"))
+    if isinstance(target, str | Path):
+        return _from_path(Path(target))
+    raise InvalidRequestError(
+        "target: expected a GenerationResult, GeneratedImage, bytes or a path, "
+        f"got {type(target).__name__}",
+        field="target",
+    )
+
+
+def _from_path(path: Path) -> Target:
+    if path.is_dir():
+        if not (path / RESULT_FILE).is_file():
+            raise InvalidRequestError(
+                f"target: {str(path)!r} is a folder without {RESULT_FILE} (not a saved result)",
+                field="target",
+            )
+        return resolve_target(GenerationResult.load(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidRequestError(
+            f"target: cannot read {str(path)!r} ({exc.strerror or exc})", field="target"
+        ) from None
+    saved = path.parent / RESULT_FILE
+    if saved.is_file():  # an image inside a saved result folder: continue its conversation
+        files = [entry.get("file") for entry in json.loads(saved.read_text("utf-8"))["images"]]
+        if path.name in files:
+            result = GenerationResult.load(path.parent)
+            return Target(result.images[files.index(path.name)], result)
+    return Target(_image_of(data, f"{str(path)!r} is"))
+
+
+def _image_of(data: bytes, what: str) -> GeneratedImage:
+    try:
+        return GeneratedImage.from_bytes(data)
+    except ValidationError:
+        raise InvalidRequestError(
+            f"target: {what} not an image (PNG, JPEG, WebP or GIF)", field="target"
+        ) from None
+
+
+def edit_request(instruction: object, options: Mapping[str, Any]) -> Request:
+    """The edit's request: the instruction as its words, and the options as given."""
+    if not isinstance(instruction, str) or not instruction.strip():
+        raise InvalidRequestError("instruction: must be a non-empty str", field="instruction")
+    return make_request(instruction, None, options)
+
+
+async def run_edit(
+    generator: Generator,
+    retry: RetryPolicy,
+    limited: Limited,
+    target: object,
+    instruction: object,
+    options: Mapping[str, Any],
+    *,
+    strict: bool,
+) -> GenerationResult:
+    """Edit ``target`` with ``generator`` under ``retry`` and the rate limit ``limited``.
+
+    Raises:
+        InvalidRequestError: the generator cannot edit, or the target or options are bad
+            (all before any request).
+    """
+    if not generator.capabilities.edit:
+        raise InvalidRequestError(
+            f"edit: {type(generator).__name__} cannot edit images (capabilities.edit is "
+            "False); use a generator that can (GeminiImageGenerator, PreviewGenerator)",
+            field="edit",
+        )
+    request = edit_request(instruction, options)
+    found = resolve_target(target)
+    caps = generator.capabilities
+    run_plan = plan(request.options, caps, strict=strict, inputs=1)
+    state = RunState(request, parent_id=found.parent.id if found.parent else None)
+    prompt = EnhancedPrompt(original=request.prompt, text=request.prompt.strip())
+    prompt, edit_options, folded = fold_negative(prompt, run_plan.options, caps)
+    state.prompt = prompt
+    state.warnings.extend([*run_plan.warnings, *folded])
+
+    async def one(count: int, tally: Tally) -> GenerationOutput:
+        call_options = edit_options.model_copy(update={"n": count})
+
+        def attempt() -> Awaitable[GenerationOutput]:
+            return limited(lambda: generator.edit(found.image, prompt.text, call_options))
+
+        return await retry.call(attempt, on_attempt=tally)
+
+    with state.stage("edit", generator) as tally:
+        outcomes = await asyncio.gather(
+            *(one(count, tally) for count in run_plan.calls), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, GenerationOutput):
+                state.images.extend(outcome.images)
+                state.filtered.extend(outcome.filtered)
+                state.warnings.extend(outcome.warnings)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures and not state.images:
+            raise failures[0]
+        state.warnings.extend(
+            f"an edit call failed ({type(f).__name__}: {f}); kept the images of the others"
+            for f in failures
+        )
+        if not state.images:
+            raise ContentBlockedError(
+                "the edited image was withheld by the safety filter",
+                reasons=[f.reason for f in state.filtered],
+            )
+    result = state.result()
+    return result.model_copy(update={"instruction": request.prompt})
