@@ -7,6 +7,7 @@ composes the two with retries and returns a ``GenerationResult``.
 >>> from promptforge import Pipeline
 """
 
+from ._drain import Drain
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -37,6 +38,7 @@ __all__ = [
     "BackendError",
     "ConfigurationError",
     "ContentBlockedError",
+    "Drain",
     "EnhanceRequest",
     "EnhancedPrompt",
     "Enhancer",

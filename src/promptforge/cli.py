@@ -2,8 +2,9 @@
 ``models``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
-failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
-one line on stderr; ``--debug`` adds the traceback.
+failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
+interrupted, 141 output pipe closed (``| head``). Errors print one line on stderr (and, with
+``--json``, a JSON error object on stdout); ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, NoReturn
 from ._adapt import plan
 from ._cli_backends import BACKENDS, build_pipeline
 from ._cli_models import add_models_command
+from ._cli_out import output_folder
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -32,10 +34,10 @@ from ._errors import (
 )
 from ._pipeline import Pipeline
 from ._request import Request, make_request
-from ._result import RESULT_FILE, GenerationResult
+from ._result import RESULT_FILE, ErrorInfo, GenerationResult
 from .styles import CATEGORIES, list_styles, load_styles
 
-OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION = range(6)
+OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION, ENVIRONMENT = range(7)
 INTERRUPTED = 130
 PIPE_CLOSED = 141
 EXIT_CODES: dict[type[BaseException], int] = {
@@ -43,6 +45,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     ContentBlockedError: BLOCKED,
     BackendError: BACKEND_FAILURE,
     ConfigurationError: CONFIGURATION,
+    OSError: ENVIRONMENT,  # the system refused: read-only or missing folder, full disk
 }
 
 
@@ -57,8 +60,10 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug, as_json = "--debug" in argv, "--json" in argv
     try:
+        check_text(argv)
         args = build_parser().parse_args(argv)
         if getattr(args, "styles_file", None):
             load_styles(args.styles_file, replace=True)
@@ -76,8 +81,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
+        if as_json:
+            print(json.dumps({"ok": False, "error": error_json(exc)}, indent=2))
         print(f"promptforge: error: {describe(exc, debug=debug)}", file=sys.stderr)
         return exit_code(exc)
+
+
+def check_text(argv: Sequence[str]) -> None:
+    """Refuse an argument that is not valid UTF-8 (Python keeps its bytes as surrogates).
+
+    Raises:
+        UsageError: naming the argument, its bad bytes escaped.
+    """
+    for number, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise UsageError(f"argument {number} ('{shown}') is not valid UTF-8 text") from None
 
 
 def exit_code(error: BaseException | type[BaseException]) -> int:
@@ -93,6 +114,8 @@ def describe(error: BaseException, *, debug: bool = False) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, PromptforgeError | UsageError):
         return text
+    if isinstance(error, OSError) and error.strerror:  # the system refused: not a bug
+        return f"{error.strerror} ({error.filename})" if error.filename else error.strerror
     hint = "" if debug else " (run with --debug for the traceback)"
     return f"{type(error).__name__}: {text}{hint}"
 
@@ -111,6 +134,12 @@ def _retries_on_stderr(*, debug: bool) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def error_json(error: BaseException) -> dict[str, Any]:
+    """``error`` as ``result.json`` records one, with its one-line message and exit code."""
+    info = ErrorInfo.from_exception(error).model_dump(mode="json")
+    return {**info, "message": describe(error, debug=True), "exit_code": exit_code(error)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -248,6 +277,7 @@ def _generate(args: argparse.Namespace) -> int:
     pipe = pipeline_for(args)
     options = image_options(args)
     check(pipe, make_request(args.prompt, args.style, options))
+    output_folder(args.out)  # before the image is paid for
     announce(args)
     result = pipe.run(args.prompt, style=args.style, **options)
     folder = result.save(args.out)
