@@ -6,9 +6,10 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -18,6 +19,7 @@ from ._image import FilteredImage, GeneratedImage
 from ._model import Model
 from ._prompt import EnhancedPrompt
 from ._request import Request
+from .judges._base import Verdict
 
 RESULT_FILE = "result.json"
 
@@ -38,6 +40,45 @@ class StageReport(Model):
     """Backend calls made, retries included."""
     seconds: float = 0.0
     """Wall time of the stage, retries and waits included."""
+
+
+class Round(Model):
+    """One round of a judged run: its images, their verdicts, and how it was made."""
+
+    number: int = Field(ge=1)
+    """1 for the first render, 2 for the first fix, ..."""
+    id: str
+    """The id of the result this round made (a later fix's ``parent_id``)."""
+    fix: Literal["edit", "refine"] | None = None
+    """How this round was made from the best one before it; None for the first."""
+    instruction: str | None = None
+    """The edit instruction or the feedback that fix used."""
+    prompt: EnhancedPrompt | None = None
+    """The prompt this round's images were made from (an edit's: its instruction)."""
+    images: tuple[GeneratedImage, ...] = ()
+    """The round's images, in the generator's order."""
+    verdicts: tuple[Verdict, ...] = ()
+    """The judge's verdict on each image, in the same order."""
+    stages: dict[Stage, StageReport] = Field(default_factory=dict)
+    """This round's own stage reports (``"judge"`` included)."""
+    warnings: tuple[str, ...] = ()
+    """Adaptations and fallbacks of this round."""
+
+    @property
+    def best(self) -> int:
+        """The index of the best image (the earlier on a tie)."""
+        scores = [verdict.score for verdict in self.verdicts]
+        return scores.index(max(scores)) if scores else 0
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The best image's verdict."""
+        return self.verdicts[self.best] if self.verdicts else None
+
+    @property
+    def score(self) -> float:
+        """The best image's score (0 when nothing was judged)."""
+        return self.verdict.score if self.verdict else 0.0
 
 
 class ErrorInfo(Model):
@@ -95,6 +136,11 @@ class GenerationResult(Model):
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None
     """Why the run failed; None when it succeeded."""
+    verdict: Verdict | None = None
+    """The judge's verdict on the best image, when the pipeline has a judge."""
+    rounds: tuple[Round, ...] = ()
+    """Every round of a judged run, in order (the returned result is the best of them);
+    saved under ``rounds/<n>/`` beside the winner's images."""
     resumed: bool = Field(default=False, exclude=True)
     """True when a batch with ``out_dir`` took this result from an earlier run instead of
     running it again. Not saved: it describes this batch, not the result."""
@@ -113,12 +159,14 @@ class GenerationResult(Model):
         root = Path(root)
         staging = staging_dir(root, self.id)
         try:
-            skip = {"images": {"__all__": {"data", "path"}}}
+            images: dict[str, Any] = {"images": {"__all__": {"data", "path"}}}
+            skip: dict[str, Any] = {**images, "rounds": {"__all__": images}}
             document = self.model_dump(mode="json", exclude=skip)
-            images = zip(self.images, document["images"], strict=True)
-            for number, (image, entry) in enumerate(images):
-                entry["file"] = f"image-{number}{image.extension}"
-                (staging / entry["file"]).write_bytes(image.read())
+            _write_images(self.images, document["images"], staging, "")
+            for held, entry in zip(self.rounds, document["rounds"], strict=True):
+                prefix = f"rounds/{held.number}/"
+                (staging / prefix).mkdir(parents=True, exist_ok=True)
+                _write_images(held.images, entry["images"], staging, prefix)
             with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=2, ensure_ascii=False)
                 handle.flush()
@@ -139,10 +187,21 @@ class GenerationResult(Model):
         """
         folder = Path(folder)
         document: dict[str, Any] = json.loads((folder / RESULT_FILE).read_text("utf-8"))
-        for entry in document.get("images", []):
+        entries = [*document.get("images", [])]
+        entries += [entry for held in document.get("rounds", []) for entry in held["images"]]
+        for entry in entries:
             file = folder / entry.pop("file")
             if lazy:
                 entry["path"] = str(file.resolve())
             else:
                 entry["data"] = file.read_bytes()
         return cls.model_validate(document)
+
+
+def _write_images(
+    images: Sequence[GeneratedImage], entries: list[dict[str, Any]], folder: Path, prefix: str
+) -> None:
+    """Write each image to ``folder/<prefix>image-<n>.<ext>`` and name the file in its entry."""
+    for number, (image, entry) in enumerate(zip(images, entries, strict=True)):
+        entry["file"] = f"{prefix}image-{number}{image.extension}"
+        (folder / entry["file"]).write_bytes(image.read())

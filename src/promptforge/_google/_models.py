@@ -16,6 +16,9 @@ from ..generators._base import GeneratorCapabilities
 
 DEFAULT_ENHANCER_MODEL = "gemini-2.5-flash"
 """Gemini text model that writes the prompt: a current stable flash model."""
+DEFAULT_JUDGE_MODEL = DEFAULT_ENHANCER_MODEL
+"""Gemini text model that looks at images for ``GeminiJudge`` (role "judge"); until the
+model catalogue resolves roles, the enhancer's text model, which takes image input."""
 DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
 """Default Google image model (``GeminiImageGenerator``): generally available."""
 DEFAULT_IMAGEN_MODEL = "imagen-4.0-generate-001"
