@@ -2,7 +2,8 @@
 
 An ``Enhancer`` (an LLM such as Gemini) writes a detailed, structured prompt from a few
 words; a ``Generator`` (a diffusion model such as Imagen) renders it; a ``Pipeline``
-composes the two with retries and returns a ``GenerationResult``.
+composes the two with retries and returns a ``GenerationResult``. An optional ``Judge``
+looks at the images and the pipeline fixes them in rounds.
 
 >>> from promptforge import Pipeline
 """
@@ -23,16 +24,18 @@ from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
-from ._result import ErrorInfo, GenerationResult, StageReport
+from ._result import ErrorInfo, GenerationResult, Round, StageReport
 from ._retry import RetryPolicy
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
+from .judges import Check, Judge, Verdict
 from .styles import StylePreset
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendError",
+    "Check",
     "ConfigurationError",
     "ContentBlockedError",
     "EnhanceRequest",
@@ -48,6 +51,7 @@ __all__ = [
     "GeneratorCapabilities",
     "ImageOptions",
     "InvalidRequestError",
+    "Judge",
     "Pipeline",
     "PromptSpec",
     "PromptforgeError",
@@ -56,9 +60,11 @@ __all__ = [
     "Reference",
     "Request",
     "RetryPolicy",
+    "Round",
     "StageReport",
     "StylePreset",
     "TransientError",
+    "Verdict",
 ]
 
 # Tracebacks and reprs show the public home of each name, not its private module.

@@ -73,7 +73,8 @@ class PixelJudge(Judge):
         with Image.open(io.BytesIO(image.read())) as opened:
             small = opened.convert("RGB")
         small.thumbnail((96, 96))
-        pixels: list[RGB] = list(small.getdata())
+        raw = small.tobytes()
+        pixels: list[RGB] = list(zip(raw[0::3], raw[1::3], raw[2::3], strict=True))
         checks: list[Check] = []
         fixes: list[str] = []
         negative: list[str] = []
