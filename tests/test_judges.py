@@ -100,7 +100,7 @@ def test_pixel_judge_finds_named_colours_and_labels_itself() -> None:
 def test_pixel_judge_checks_brightness_against_the_mood() -> None:
     night = PromptSpec(subject="a forest", mood="dark and mysterious")
     too_bright = asyncio.run(PixelJudge().judge(prompt_of(night), solid((240, 240, 240))))
-    (check,) = [c for c in too_bright.checks if c.lever == "mood"]
+    (check,) = [c for c in too_bright.checks if c.lever == "brightness"]
     assert not check.passed
     assert check.evidence is not None
     assert check.evidence.startswith("mean brightness 0.9")

@@ -170,10 +170,9 @@ def test_a_429_is_retried_under_the_pipelines_policy(
     pipe = judge_with(api_client)
     assert pipe.judge(IMAGE, PROMPT).passed
     assert waits == [2.0]
+    server.default("generateContent", wire.rate_limited("1s"))
     with pytest.raises(RateLimitedError):
-        server.default("generateContent", wire.rate_limited("1s"))
-        Pipeline(FakeEnhancer(), GeminiImageGenerator(client=api_client),
-                 judge=GeminiJudge(client=api_client)).judge(IMAGE, PROMPT)  # fmt: skip
+        pipe.judge(IMAGE, PROMPT)
 
 
 def test_rounds_with_gemini_judge_and_editor_fix_the_crown(

@@ -159,7 +159,7 @@ def _mood_check(prompt: EnhancedPrompt, brightness: float) -> Check | None:
         passed = brightness < 0.4 if dark else brightness > 0.55
         return Check(
             question=f"Is the image {want}, as the {lever} '{text.strip()}' asks?",
-            lever=lever,
+            lever="brightness",
             passed=passed,
             evidence=f"mean brightness {brightness:.2f} (0 black, 1 white)",
         )
