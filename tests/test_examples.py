@@ -34,7 +34,7 @@ def test_quickstart_saves_a_result_that_loads_back(tmp_path: Path) -> None:
     assert "reads back equal: True" in out
 
 
-@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py", "offline.py"])
+@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py"])
 def test_example_runs(name: str, tmp_path: Path) -> None:
     assert run(name, str(tmp_path)).strip()
 
@@ -63,3 +63,16 @@ def test_judging_example_fixes_the_crown_in_round_two(tmp_path: Path) -> None:
     assert (folder / "rounds" / "1" / "image-0.png").is_file()
     assert "round 2: score 1.00 (edit: Make the crown much smaller.)" in out
     assert "it cannot see what the image depicts" in out
+
+
+def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
+    for _ in range(2):  # a second run on the same OUT_DIR starts its own batch folder
+        out = run("offline.py", str(tmp_path))
+        assert "batch first run: done, done, done" in out
+        assert "batch re-run: resumed, resumed, resumed" in out
+    assert len(list(tmp_path.glob("batch-*"))) == 2
+
+
+def test_examples_do_not_promise_what_exists_already() -> None:
+    for example in EXAMPLES.glob("*.py"):
+        assert "later release" not in example.read_text("utf-8"), example.name

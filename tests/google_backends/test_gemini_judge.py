@@ -16,6 +16,7 @@ from promptforge import (
     PromptSpec,
     RateLimitedError,
 )
+from promptforge import models
 from promptforge.generators import GeminiImageGenerator
 from promptforge.judges import WEIGHTS, GeminiJudge
 from promptforge.judges.gemini import JUDGE_INSTRUCTION
@@ -38,6 +39,7 @@ SPEC = PromptSpec(
 )
 PROMPT = EnhancedPrompt(original="fluffy corgi wearing a tiny crown", text=SPEC.render(), spec=SPEC)
 IMAGE = GeneratedImage.from_bytes(image_bytes(96, 64))
+JUDGE_MODEL = models.preferences("judge")[0]  # the first judge preference the server lists
 CROWN_TOO_LARGE = {
     "tiny crown": {
         "evidence": "the crown covers half the head",
@@ -60,7 +62,7 @@ def test_the_image_goes_inline_with_the_questions_and_the_schema(
     assert verdict.passed
     assert verdict.score == 1.0
     (call,) = server.calls("generateContent")
-    assert call.model == "gemini-2.5-flash"
+    assert call.model == JUDGE_MODEL
     assert call.body["systemInstruction"]["parts"][0]["text"] == JUDGE_INSTRUCTION
     assert wire.inline_images(call) == [IMAGE.data]
     assert wire.judge_questions(call) == [
@@ -91,7 +93,7 @@ def test_the_score_is_computed_from_the_answers(server: GoogleServer, api_client
     assert verdict.edit_instruction == "Make the crown much smaller."
     assert verdict.feedback == "Make the crown much smaller."
     assert verdict.negative == ("large crown",)
-    assert verdict.judge == "GeminiJudge (gemini-2.5-flash)"
+    assert verdict.judge == f"GeminiJudge ({JUDGE_MODEL})"
 
 
 def test_a_no_without_a_fix_gets_one_from_the_question(
@@ -146,7 +148,8 @@ def test_running_out_of_tokens_grows_the_budget_once(
     server.script("generateContent", wire.text('{"answers": [', finish="MAX_TOKENS"))
     server.default("generateContent", wire.judge_answering())
     assert judge_with(api_client).judge(IMAGE, PROMPT).passed
-    budgets = [c.body["generationConfig"]["maxOutputTokens"] for c in server.requests]
+    calls = server.calls("generateContent")
+    budgets = [c.body["generationConfig"]["maxOutputTokens"] for c in calls]
     assert budgets == [2048, 8192]
 
 
@@ -182,7 +185,7 @@ def test_rounds_with_gemini_judge_and_editor_fix_the_crown(
     judged: list[int] = []
 
     def answer(request: Recorded) -> wire.Reply:
-        if request.model == "gemini-2.5-flash-image":
+        if not wire.judge_questions(request):
             return wire.gemini_image_for_request(request)
         judged.append(1)
         return wire.judge_answering(CROWN_TOO_LARGE if len(judged) == 1 else None)(request)
@@ -196,11 +199,12 @@ def test_rounds_with_gemini_judge_and_editor_fix_the_crown(
     assert result.rounds[0].score < 0.8
     assert result.verdict is not None
     assert result.verdict.score == 1.0
-    edit_call = [c for c in server.calls("generateContent") if c.model.endswith("image")][1]
+    images = [c for c in server.calls("generateContent") if not wire.judge_questions(c)]
+    edit_call = images[1]
     instruction = wire.turns(edit_call)[-1]["parts"][-1]["text"]
     assert instruction.startswith("Make the crown much smaller.")
     assert result.stages["judge"].attempts == 2
-    assert result.stages["judge"].model == "gemini-2.5-flash"
+    assert result.stages["judge"].model == JUDGE_MODEL
 
 
 def test_gemini_judge_passes_the_contract(server: GoogleServer, api_client: Client) -> None:
@@ -211,4 +215,6 @@ def test_gemini_judge_passes_the_contract(server: GoogleServer, api_client: Clie
 def test_the_key_never_shows(server: GoogleServer) -> None:
     judge = GeminiJudge(api_key=API_KEY, base_url=server.url)
     assert API_KEY not in repr(judge)
-    assert repr(judge) == "GeminiJudge(model='gemini-2.5-flash', service='gemini-api')"
+    assert repr(judge) == f"GeminiJudge(model={JUDGE_MODEL!r}, service='gemini-api')"
+    named = GeminiJudge(model="my-vision-model", api_key=API_KEY, base_url=server.url)
+    assert named.model == "my-vision-model"

@@ -127,7 +127,8 @@ async def ask_json(
     x4 once; an answer ``parse`` rejects (``ValueError``, pydantic's ``ValidationError``
     included) is asked again once, then it is a ``BackendError`` naming ``what`` was wanted.
     """
-    start, reasked, usage = budget, False, {"prompt": 0, "output": 0}
+    start, reasked = budget, False
+    usage = {"prompt": 0, "output": 0, "thinking": 0}
     while True:
         response = await generate(budget)
         raise_if_blocked(response, model)
@@ -152,7 +153,11 @@ async def ask_json(
 
 
 def _add_usage(usage: dict[str, int], response: Any) -> None:
+    """Add a response's token counts: ``output`` as billed (thinking included), and the
+    thinking tokens alone."""
     meta = response.usage_metadata
     if meta is not None:
+        thoughts = meta.thoughts_token_count or 0
         usage["prompt"] += meta.prompt_token_count or 0
-        usage["output"] += (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+        usage["output"] += (meta.candidates_token_count or 0) + thoughts
+        usage["thinking"] += thoughts

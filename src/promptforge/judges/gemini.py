@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from .._google._connection import GoogleConnection
-from .._google._models import DEFAULT_JUDGE_MODEL
+from .._google._models import announce, info_for, pick
 from .._google._turns import INPUT_LONG_SIDE, fit
 from .._image import GeneratedImage
 from .._model import Model
@@ -73,8 +73,12 @@ class GeminiJudge(Judge):
     valid JSON, or misses or repeats a question, is asked again once, then is a
     ``BackendError``.
 
+    Without ``model=`` (and without ``PROMPTFORGE_JUDGE_MODEL``) the model is the first of
+    the catalogue's ``judge`` preferences these credentials can use, resolved on the first
+    request like the enhancer's.
+
     Args:
-        model: a Gemini model that takes image input (default ``DEFAULT_JUDGE_MODEL``).
+        model: a Gemini text model that takes image input, used as is (default: by role).
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
@@ -91,7 +95,7 @@ class GeminiJudge(Judge):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_JUDGE_MODEL,
+        model: str | None = None,
         client: Client | None = None,
         api_key: str | None = None,
         vertexai: bool | None = None,
@@ -102,11 +106,12 @@ class GeminiJudge(Judge):
         timeout: float | None = 60.0,
         max_output_tokens: int = 2048,
     ) -> None:
-        self.model = model
+        self.model, named = pick(model, "judge")
         self.max_output_tokens = max_output_tokens
         self._google = GoogleConnection(
             self,
-            model=model,
+            model=self.model,
+            role=None if named else "judge",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -116,6 +121,8 @@ class GeminiJudge(Judge):
             base_url=base_url,
             timeout=timeout,
         )
+        if named:
+            announce(info_for(self.model, "gemini-text"))
 
     async def aclose(self) -> None:
         await self._google.aclose()
@@ -125,6 +132,7 @@ class GeminiJudge(Judge):
 
     async def judge(self, prompt: EnhancedPrompt, image: GeneratedImage) -> Verdict:
         asked = questions(prompt)
+        self.model = await self._google.resolved_model()
         data, mime, _ = await asyncio.to_thread(fit, image.read(), INPUT_LONG_SIDE)
         listed = "\n".join(f"{number}. {q.text}" for number, q in enumerate(asked, start=1))
         text = f"{fence('questions', listed)}\n\nAnswer all {len(asked)} questions."
@@ -163,7 +171,7 @@ class GeminiJudge(Judge):
         )
         with self._google.errors():
             return await self._google.client().aio.models.generate_content(
-                model=self._google.model, contents=contents, config=config
+                model=self.model, contents=contents, config=config
             )
 
 
