@@ -15,8 +15,8 @@ from promptforge import (
     Pipeline,
     PromptSpec,
     RateLimitedError,
+    models,
 )
-from promptforge import models
 from promptforge.generators import GeminiImageGenerator
 from promptforge.judges import WEIGHTS, GeminiJudge
 from promptforge.judges.gemini import JUDGE_INSTRUCTION
