@@ -54,6 +54,17 @@ def test_references_example_edits_twice_and_keeps_the_chain(tmp_path: Path) -> N
     assert "edits kept: make the crown smaller | smaller still: a thin circlet" in out
 
 
+def test_judging_example_fixes_the_crown_in_round_two(tmp_path: Path) -> None:
+    out = run("judging.py", str(tmp_path))
+    (folder,) = tmp_path.iterdir()
+    best = GenerationResult.load(folder)
+    assert [r.fix for r in best.rounds] == [None, "edit"]
+    assert best.id == best.rounds[1].id
+    assert (folder / "rounds" / "1" / "image-0.png").is_file()
+    assert "round 2: score 1.00 (edit: Make the crown much smaller.)" in out
+    assert "it cannot see what the image depicts" in out
+
+
 def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
     for _ in range(2):  # a second run on the same OUT_DIR starts its own batch folder
         out = run("offline.py", str(tmp_path))

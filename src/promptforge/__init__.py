@@ -2,7 +2,8 @@
 
 An ``Enhancer`` (an LLM such as Gemini) writes a detailed, structured prompt from a few
 words; a ``Generator`` (a diffusion model such as Imagen) renders it; a ``Pipeline``
-composes the two with retries and returns a ``GenerationResult``.
+composes the two with retries and returns a ``GenerationResult``. An optional ``Judge``
+looks at the images and the pipeline fixes them in rounds.
 
 >>> from promptforge import Pipeline
 """
@@ -24,11 +25,12 @@ from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
-from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
+from ._result import ErrorInfo, GenerationResult, Round, StageReport, SucceededResult
 from ._retry import RetryPolicy
 from ._store import ResultStore, ResumeReport
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
+from .judges import Check, Judge, Verdict
 from .styles import StylePreset
 
 __version__ = "0.1.0"
@@ -36,6 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
+    "Check",
     "ConfigurationError",
     "ContentBlockedError",
     "Drain",
@@ -52,6 +55,7 @@ __all__ = [
     "GeneratorCapabilities",
     "ImageOptions",
     "InvalidRequestError",
+    "Judge",
     "Pipeline",
     "PromptSpec",
     "PromptforgeError",
@@ -62,10 +66,12 @@ __all__ = [
     "ResultStore",
     "ResumeReport",
     "RetryPolicy",
+    "Round",
     "StageReport",
     "StylePreset",
     "SucceededResult",
     "TransientError",
+    "Verdict",
 ]
 
 # Tracebacks and reprs show the public home of each name, not its private module.

@@ -15,6 +15,9 @@ from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport, new_id
 from .enhancers import Enhancer
 from .generators import Generator
+from .judges._base import Judge
+
+Backend = Enhancer | Generator | Judge
 
 
 @dataclass
@@ -43,7 +46,7 @@ class RunState:
     warnings: list[str] = field(default_factory=list)
 
     @contextmanager
-    def stage(self, name: Stage, backend: Enhancer | Generator) -> Iterator[Tally]:
+    def stage(self, name: Stage, backend: Backend) -> Iterator[Tally]:
         """Time a stage, count its calls, and label any error it raises with stage/backend."""
         tally = Tally()
         start = time.perf_counter()
@@ -78,6 +81,6 @@ class RunState:
         )
 
 
-def backend_name(backend: Enhancer | Generator) -> str:
+def backend_name(backend: Backend) -> str:
     """The name reports and errors use for ``backend``."""
     return str(getattr(backend, "name", None) or type(backend).__name__)

@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     _image_options(generate)
     _time_options(generate)
     generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
+    from ._cli_judge import add_judge_arguments
+
+    add_judge_arguments(generate)
     generate.set_defaults(command=_generate)
 
     from ._cli_edit import add_edit_command
@@ -274,18 +277,22 @@ def check(pipe: Pipeline, request: Request) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ._cli_judge import judged, print_rounds
+
     pipe = pipeline_for(args)
     options = image_options(args)
     check(pipe, make_request(args.prompt, args.style, options))
     output_folder(args.out)  # before the image is paid for
+    pipe, rounds = judged(args, pipe, options)
     announce(args)
-    result = pipe.run(args.prompt, style=args.style, **options)
+    result = pipe.run(args.prompt, style=args.style, **rounds, **options)
     folder = result.save(args.out)
     if getattr(args, "json", False):
         document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
         print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))
         return OK
     _print_prompt(result)
+    print_rounds(result)
     for number, image in enumerate(result.images):
         kind = " preview" if image.metadata.get("preview") == "true" else ""
         path = folder / f"image-{number}{image.extension}"

@@ -524,6 +524,38 @@ def by_turn(*replies: Reply) -> Callable[[Recorded], Reply]:
     return answer
 
 
+# -- judge calls: a text model answering yes/no questions about an inline image ----------------
+
+_QUESTION = re.compile(r"^(\d+)\. (.+)$", re.MULTILINE)
+
+
+def judge_questions(request: Recorded) -> list[str]:
+    """The numbered questions a judge call asks, in order."""
+    parts = turns(request)[-1].get("parts", [])
+    text = "\n".join(part.get("text", "") for part in parts)
+    return [question for _, question in _QUESTION.findall(text)]
+
+
+def answers(*items: dict[str, Any]) -> Reply:
+    """A judge's structured answer: ``{"number": 1, "answer": true, ...}`` per question."""
+    return text(json.dumps({"answers": list(items)}))
+
+
+def judge_answering(no: dict[str, dict[str, str]] | None = None) -> Callable[[Recorded], Reply]:
+    """Answer every question of a judge call: yes, except those containing a key of ``no``,
+    answered no with that key's ``evidence`` / ``fix`` / ``avoid``."""
+    failing = no or {}
+
+    def answer(request: Recorded) -> Reply:
+        items = []
+        for number, question in enumerate(judge_questions(request), start=1):
+            hit = next((extra for words, extra in failing.items() if words in question), None)
+            items.append({"number": number, "answer": hit is None, **(hit or {})})
+        return answers(*items)
+
+    return answer
+
+
 def serve(config: dict[str, Any]) -> None:
     """Run a server on an asyncio front end until stdin closes; print its URL first.
 
