@@ -7,6 +7,7 @@ composes the two with retries and returns a ``GenerationResult``.
 >>> from promptforge import Pipeline
 """
 
+from ._bible import Bible
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -25,6 +26,7 @@ from ._reference import Reference
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport
 from ._retry import RetryPolicy
+from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .styles import StylePreset
@@ -33,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BackendError",
+    "Bible",
     "ConfigurationError",
     "ContentBlockedError",
     "EnhanceRequest",
@@ -56,6 +59,9 @@ __all__ = [
     "Reference",
     "Request",
     "RetryPolicy",
+    "SeriesCoherence",
+    "SeriesItem",
+    "SeriesResult",
     "StageReport",
     "StylePreset",
     "TransientError",

@@ -1,0 +1,155 @@
+"""How well a series item keeps the anchor's look: a pixel statistic, or a judge's checks.
+
+``pixel_coherence`` needs only Pillow: colour histograms and palettes of small thumbnails.
+``judge_coherence`` asks a judge (``Judge.judge(prompt, image) -> Verdict``) the bible's
+questions (shared style, palette, lighting, mood, each recurring subject's look) about the
+item's image. Both give a score from 0 to 1.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
+
+from ._bible import Bible, subject_name
+from ._image import GeneratedImage
+from ._prompt import EnhancedPrompt, PromptSpec
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+Method: TypeAlias = Literal["pixels", "judge"]
+THUMB = 64
+"""Side of the square thumbnail both images are reduced to before comparing."""
+LEVELS = 8
+"""Histogram levels per channel (8 x 8 x 8 colour bins)."""
+PALETTE = 6
+"""Colours in each image's palette (median cut)."""
+_FARTHEST = (3 * 255**2) ** 0.5
+
+
+class CheckLike(Protocol):
+    """What coherence reads from a judge's ``Check``."""
+
+    @property
+    def question(self) -> str: ...
+    @property
+    def passed(self) -> bool: ...
+
+
+class VerdictLike(Protocol):
+    """What coherence reads from a judge's ``Verdict``."""
+
+    @property
+    def score(self) -> float: ...
+    @property
+    def checks(self) -> Sequence[Any]: ...
+
+
+class JudgeLike(Protocol):
+    """The judge interface: ``judge(prompt, image) -> Verdict`` (``promptforge.judges``)."""
+
+    async def judge(self, prompt: EnhancedPrompt, image: GeneratedImage) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Score:
+    """One item's coherence: the score, how it was found, and the checks that failed."""
+
+    value: float
+    method: Method
+    failed: tuple[str, ...] = ()
+
+
+def pixel_coherence(anchor: bytes, image: bytes) -> float:
+    """How close ``image``'s colours are to ``anchor``'s, from 0 (unrelated) to 1 (same).
+
+    The mean of two statistics on 64x64 thumbnails: the intersection of their colour
+    histograms (8 levels per channel), and one minus the distance between their palettes
+    (each palette colour matched to the nearest colour of the other, weighted by how much
+    of the image it covers, both ways). Same image, 1.0.
+    """
+    first, second = _thumbnail(anchor), _thumbnail(image)
+    overlap = _histogram_overlap(first, second)
+    distance = (_palette_distance(first, second) + _palette_distance(second, first)) / 2
+    return round((overlap + 1 - distance) / 2, 4)
+
+
+def bible_prompt(bible: Bible) -> EnhancedPrompt:
+    """The bible as a prompt a judge can check an image against: one question per shared
+    lever and per recurring subject's look."""
+    subject = ", ".join(subject_name(s) for s in bible.subjects) or "the series' subject"
+    spec = PromptSpec(
+        subject=subject,
+        attributes=list(bible.subjects),
+        style=", ".join(filter(None, (bible.style, bible.palette))) or None,
+        composition=bible.lens,
+        lighting=bible.lighting,
+        mood=bible.mood,
+        negative=list(bible.negative),
+    )
+    return EnhancedPrompt(original="the series bible", text=spec.render(), spec=spec)
+
+
+async def judge_coherence(judge: JudgeLike, bible: Bible, image: GeneratedImage) -> Score:
+    """Ask ``judge`` the bible's questions about ``image``; its score, and what failed."""
+    verdict: VerdictLike = await judge.judge(bible_prompt(bible), image)
+    failed = tuple(str(check.question) for check in verdict.checks if not check.passed)
+    return Score(float(verdict.score), "judge", failed)
+
+
+def judge_of(pipe: object) -> JudgeLike | None:
+    """The pipeline's judge backend, when it has one.
+
+    Looks for an instance attribute holding an object with an async ``judge`` method
+    (``Pipeline(judge=...)``); ``Pipeline.judge`` itself is a method, not the backend.
+    """
+    for name in ("judge_backend", "_judge", "judge"):
+        candidate = vars(pipe).get(name)
+        if candidate is not None and callable(getattr(candidate, "judge", None)):
+            return candidate  # type: ignore[no-any-return]
+    return None
+
+
+def _thumbnail(data: bytes) -> Image:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as opened:
+        return opened.convert("RGB").resize((THUMB, THUMB), Image.Resampling.BOX)
+
+
+def _histogram_overlap(first: Image, second: Image) -> float:
+    def histogram(image: Image) -> list[int]:
+        counts = [0] * LEVELS**3
+        step = 256 // LEVELS
+        for r, g, b in image.getdata():
+            counts[(r // step * LEVELS + g // step) * LEVELS + b // step] += 1
+        return counts
+
+    shared = sum(map(min, histogram(first), histogram(second)))
+    return shared / (THUMB * THUMB)
+
+
+def _palette(image: Image) -> list[tuple[float, tuple[int, int, int]]]:
+    """``(share, rgb)`` for the image's main colours."""
+    from PIL import Image
+
+    quantized = image.quantize(colors=PALETTE, method=Image.Quantize.MEDIANCUT)
+    flat = quantized.getpalette() or []
+    total = THUMB * THUMB
+    return [
+        (count / total, (flat[3 * index], flat[3 * index + 1], flat[3 * index + 2]))
+        for count, index in quantized.getcolors() or []
+    ]
+
+
+def _palette_distance(first: Image, second: Image) -> float:
+    """How far ``first``'s colours are from ``second``'s nearest, 0 to 1, weighted by share."""
+    theirs = [rgb for _, rgb in _palette(second)]
+    total = 0.0
+    for share, rgb in _palette(first):
+        nearest = min(sum((a - b) ** 2 for a, b in zip(rgb, other, strict=True)) for other in theirs)
+        total += share * nearest**0.5 / _FARTHEST
+    return min(1.0, total)
