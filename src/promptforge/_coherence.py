@@ -124,7 +124,8 @@ def _histogram_overlap(first: Image, second: Image) -> float:
     def histogram(image: Image) -> list[int]:
         counts = [0] * LEVELS**3
         step = 256 // LEVELS
-        for r, g, b in image.getdata():
+        raw = image.tobytes()
+        for r, g, b in zip(raw[0::3], raw[1::3], raw[2::3], strict=True):
             counts[(r // step * LEVELS + g // step) * LEVELS + b // step] += 1
         return counts
 

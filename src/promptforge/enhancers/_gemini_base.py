@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._errors import BackendError, InvalidRequestError
 from .._google._responses import answer_parts, finish_reason, raise_if_blocked
@@ -21,6 +22,9 @@ from ._base import Enhancer
 
 if TYPE_CHECKING:
     from google.genai import types
+
+Answer = TypeVar("Answer", bound=BaseModel)
+Call = Callable[[str, int], Awaitable["types.GenerateContentResponse"]]
 
 SYSTEM_INSTRUCTION = """\
 You are a prompt engineer for a text-to-image diffusion model. You turn a short idea into \
@@ -101,9 +105,15 @@ class GeminiSpecEnhancer(Enhancer):
 
     async def _ask(self, contents: str) -> tuple[PromptSpec, dict[str, int]]:
         """One spec from Gemini: a larger budget once on MAX_TOKENS, one re-ask on bad JSON."""
+        return await self._ask_for(PromptSpec, contents, self._generate)
+
+    async def _ask_for(
+        self, answer: type[Answer], contents: str, call: Call
+    ) -> tuple[Answer, dict[str, int]]:
+        """One ``answer`` from Gemini through ``call``, with ``_ask``'s budget and re-ask."""
         budget, reasked, usage = self.max_output_tokens, False, {"prompt": 0, "output": 0}
         while True:
-            response = await self._generate(contents, budget)
+            response = await call(contents, budget)
             raise_if_blocked(response, self.model)
             _add_usage(usage, response)
             reason = finish_reason(response)
@@ -116,11 +126,11 @@ class GeminiSpecEnhancer(Enhancer):
                 continue
             text = "".join(part.text or "" for part in answer_parts(response))
             try:
-                return PromptSpec.model_validate_json(text), usage
+                return answer.model_validate_json(text), usage
             except ValidationError as exc:
                 if reasked:
                     raise BackendError(
-                        f"{self.model} did not answer with a valid PromptSpec twice: "
+                        f"{self.model} did not answer with a valid {answer.__name__} twice: "
                         f"{exc.errors(include_url=False)[0]['msg']}"
                     ) from None
                 reasked = True
