@@ -332,7 +332,7 @@ def _prepare(
     floor = _floor(min_coherence)
     base = make_request(listed[0], style, options)
     pipe._plan(base)  # the options fit the generator, and the backends may run
-    user_anchor = _anchor_image(anchor)
+    user_anchor = anchor_image(anchor)
     shared = {k: v for k, v in options.items() if k != "references"}
     digest = {
         "ideas": listed,
@@ -365,7 +365,7 @@ def _floor(value: object) -> float | None:
     return float(value)
 
 
-def _anchor_image(anchor: Anchor | None) -> GeneratedImage | None:
+def anchor_image(anchor: Anchor | None) -> GeneratedImage | None:
     """The caller's anchor as an image, or ``InvalidRequestError`` naming ``anchor``."""
     if anchor is None:
         return None
