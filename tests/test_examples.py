@@ -52,3 +52,15 @@ def test_references_example_edits_twice_and_keeps_the_chain(tmp_path: Path) -> N
         "smaller still: a thin circlet",
     )
     assert "edits kept: make the crown smaller | smaller still: a thin circlet" in out
+
+
+def test_series_example_saves_a_storyboard_with_its_page(tmp_path: Path) -> None:
+    from promptforge import SeriesResult
+
+    out = run("series.py", str(tmp_path))
+    (folder,) = (p for p in tmp_path.iterdir() if p.is_dir())
+    series = SeriesResult.load(folder)
+    assert len(series.items) == 4
+    assert series.coherence.worst == 2  # the neon magenta sign, off-palette on purpose
+    assert (folder / "index.html").is_file() and (folder / "contact.png").is_file()
+    assert f"saved: {folder}/index.html" in out
