@@ -6,7 +6,8 @@
    server with injected latency, and the most requests in flight it saw;
 4. quota use under a rate limit, with the server enforcing it (429s counted);
 5. fault tolerance: 20% 429s and 5% 503s injected; nothing lost or duplicated;
-6. peak memory of 200 vs 2,000 ~1 MB images written to disk.
+6. peak memory of 200 vs 2,000 ~1 MB images written to disk;
+7. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 
 import bench_core
 import bench_memory
+import bench_rules
 import bench_server
 from _common import Row
 
@@ -29,6 +31,7 @@ def main() -> int:
         bench_server.quota,
         bench_server.faults,
         bench_memory.memory,
+        bench_rules.rules,
     ):
         start = time.perf_counter()
         rows += bench()

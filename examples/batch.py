@@ -17,7 +17,7 @@ Usage:
     python examples/batch.py [OUT_DIR]
 
 Nothing is written unless OUT_DIR is given; then the streamed results are saved there as
-they finish.
+they finish. What it prints is also asserted, so the example cannot drift from the library.
 """
 
 from __future__ import annotations
@@ -52,6 +52,13 @@ PROMPTS: list[str | Mapping[str, Any]] = [
     "a bowl of ramen, top-down",
     "an astronaut tending a tomato plant",
 ]
+
+# index -> why it fails: the logo and the crowd are blocked, 21:9 is refused before any call
+EXPECTED_FAILURES = {
+    2: "ContentBlockedError",
+    4: "ContentBlockedError",
+    7: "InvalidRequestError",
+}
 
 _failed_once: set[str] = set()
 
@@ -99,6 +106,8 @@ async def stream_all(out: Path | None) -> None:
         elif r.error is not None:
             print(f"  item {r.index}: {r.error.type}: {r.error.message}")
     print(f"completion order: {order}; peak concurrent generate calls: {generator.max_in_flight}")
+    assert sorted(i for i in order if i is not None) == list(range(len(PROMPTS)))
+    assert generator.max_in_flight <= 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = pipe.run_many(PROMPTS, concurrency=4)
         summary(results)
         print(f"peak concurrent generate calls: {generator.max_in_flight}; retry waits: {waits}")
+        assert [r.index for r in results] == list(range(len(PROMPTS)))  # input order
+        assert {r.index: r.error.type for r in results if r.error} == EXPECTED_FAILURES
+        assert sum(len(r.images) for r in results) == 9  # the paper boat asked for 3
+        assert results[1].stages["generate"].attempts == 2  # the 503, retried once
+        assert len(waits) == 1
+        assert generator.max_in_flight <= 4
 
         print("\nstream (results as they finish):")
         _failed_once.clear()

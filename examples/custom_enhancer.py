@@ -96,6 +96,7 @@ class KeywordEnhancer(Enhancer):
 
 def report(label: str, result: GenerationResult, out: Path | None) -> None:
     assert result.prompt is not None  # a successful run always has its prompt
+    assert result.images, "every run here makes at least one image"
     saved = f" -> {result.save(out)}" if out is not None else ""
     print(f"{label:<30} {len(result.images)} image(s): {result.prompt.text}{saved}")
 
@@ -134,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     second = keyword.refine(first, "a red scarf around its neck")
     report("KeywordEnhancer (refine)", second, out)
     print(f"{'':<30} parent_id == first.id: {second.parent_id == first.id}")
+    assert second.parent_id == first.id
+    assert second.prompt is not None
+    assert "a red scarf around its neck" in second.prompt.text
 
     # Contract checks: raise promptforge.testing.ContractError listing every problem found.
     for name, pipe in pipes.items():

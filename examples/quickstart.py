@@ -1,7 +1,10 @@
 """The main job behind ``make demo``: enhance one idea, render it, save the result.
 
-It runs offline with the fake backends from ``promptforge.testing``; the Google backends
-(Gemini enhancer, Imagen and Gemini image generators) come in a later release.
+It runs offline with the fake backends from ``promptforge.testing``: ``FakeEnhancer``
+replays the spec an LLM enhancer would write, ``FakeGenerator`` returns small real images.
+For real images swap in the Google backends (``GeminiEnhancer`` with ``ImagenGenerator`` or
+``GeminiImageGenerator``): see ``examples/google_backends.py`` and ``docs/google.md``.
+Each line it prints is also asserted, so the example cannot drift from the library.
 
 Usage:
     python examples/quickstart.py [OUT_DIR]
@@ -60,7 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for warning in result.warnings:
         print(f"warning:         {warning}")
     print(f"saved to:        {folder}")
-    print(f"reads back equal: {GenerationResult.load(folder) == result}")
+    same = GenerationResult.load(folder) == result
+    print(f"reads back equal: {same}")
+
+    assert same
+    assert result.prompt.text.startswith("Fluffy corgi with a tiny golden crown set slightly askew")
+    assert result.prompt.negative_terms[:2] == ["large crown", "human hands"]
+    assert [(i.width, i.height, i.seed) for i in result.images] == [(512, 512, 7)] * 2
+    assert {name: stage.attempts for name, stage in result.stages.items()} == {
+        "enhance": 1,
+        "generate": 1,
+    }
+    assert result.warnings == []
     return 0
 
 

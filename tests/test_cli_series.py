@@ -41,7 +41,8 @@ def test_series_saves_the_series_and_a_rerun_resumes(
     series = SeriesResult.load(folder)
     assert [item.idea for item in series.items] == IDEAS
     assert f"page      {folder / 'index.html'}" in stdout
-    assert "[1/3] done    item 1:" in stderr and "anchor" in stderr
+    assert "[1/3] done    item 1:" in stderr
+    assert "anchor" in stderr
     assert (folder / "contact.png").is_file()
 
     code, _, stderr = run(capsys, *argv)
@@ -86,9 +87,7 @@ def test_bad_series_input_is_one_line_and_exit_2(
     assert not any((tmp_path / "o").glob("*/*.json"))
 
 
-def test_gallery_for_a_batch_folder(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_gallery_for_a_batch_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     prompts = tmp_path / "prompts.txt"
     prompts.write_text("a red fox\na <i>hare</i>\n", "utf-8")
     assert run(capsys, "batch", str(prompts), "--out", str(tmp_path / "b"))[0] == cli.OK

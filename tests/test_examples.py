@@ -34,7 +34,7 @@ def test_quickstart_saves_a_result_that_loads_back(tmp_path: Path) -> None:
     assert "reads back equal: True" in out
 
 
-@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py", "offline.py"])
+@pytest.mark.parametrize("name", ["custom_enhancer.py", "batch.py"])
 def test_example_runs(name: str, tmp_path: Path) -> None:
     assert run(name, str(tmp_path)).strip()
 
@@ -54,6 +54,19 @@ def test_references_example_edits_twice_and_keeps_the_chain(tmp_path: Path) -> N
     assert "edits kept: make the crown smaller | smaller still: a thin circlet" in out
 
 
+def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
+    for _ in range(2):  # a second run on the same OUT_DIR starts its own batch folder
+        out = run("offline.py", str(tmp_path))
+        assert "batch first run: done, done, done" in out
+        assert "batch re-run: resumed, resumed, resumed" in out
+    assert len(list(tmp_path.glob("batch-*"))) == 2
+
+
+def test_examples_do_not_promise_what_exists_already() -> None:
+    for example in EXAMPLES.glob("*.py"):
+        assert "later release" not in example.read_text("utf-8"), example.name
+
+
 def test_series_example_saves_a_storyboard_with_its_page(tmp_path: Path) -> None:
     from promptforge import SeriesResult
 
@@ -62,5 +75,6 @@ def test_series_example_saves_a_storyboard_with_its_page(tmp_path: Path) -> None
     series = SeriesResult.load(folder)
     assert len(series.items) == 4
     assert series.coherence.worst == 2  # the neon magenta sign, off-palette on purpose
-    assert (folder / "index.html").is_file() and (folder / "contact.png").is_file()
+    assert (folder / "index.html").is_file()
+    assert (folder / "contact.png").is_file()
     assert f"saved: {folder}/index.html" in out

@@ -96,7 +96,8 @@ def test_every_prompt_keeps_the_bible_verbatim() -> None:
         text = item.result.prompt.text
         for phrase in BIBLE.shared:  # sentence() capitalises the first letter only
             assert phrase[1:] in text
-        assert "harsh noon sun" not in text and "oil paint" not in text
+        assert "harsh noon sun" not in text
+        assert "oil paint" not in text
         assert (BISCUIT in text) == ("Biscuit" in item.idea)
         assert "photo" in (item.result.prompt.negative_prompt or "")
 
@@ -143,7 +144,8 @@ def test_every_item_after_the_anchor_gets_it_as_a_style_reference() -> None:
     assert first.prompt.original == IDEAS[0]  # the anchor ran first, alone
     assert first.references == ()
     anchor = series.items[0].result.images[0].data
-    assert series.anchor is not None and series.anchor.data == anchor
+    assert series.anchor is not None
+    assert series.anchor.data == anchor
     assert series.anchor_index == 0
     for call in later:
         roles = {ref.role: ref for ref in call.references}
@@ -194,7 +196,8 @@ def test_without_redo_the_off_palette_item_is_the_worst() -> None:
     series = Pipeline(BibleEnhancer(), generator).series(IDEAS, min_coherence=0.9)
     scores = series.coherence.scores
     assert scores[0] is None  # the anchor
-    assert scores[1] is not None and scores[1] < 0.5
+    assert scores[1] is not None
+    assert scores[1] < 0.5
     assert all(score == 1.0 for score in scores[2:])
     assert series.coherence.worst == 1
     assert series.coherence.below == (1,)
@@ -249,7 +252,8 @@ def test_a_judge_on_the_pipeline_answers_the_bibles_questions() -> None:
     assert series.coherence.scores == (None, 0.5, 0.5)
     assert series.items[1].failed_checks == ("Is the palette sky blue?",)
     spec = judge.prompts[0].spec
-    assert spec is not None and spec.attributes == [BISCUIT]
+    assert spec is not None
+    assert spec.attributes == [BISCUIT]
     assert judge.prompts[0] == bible_prompt(series.bible)
 
 
@@ -274,7 +278,8 @@ def test_bad_input_is_refused_before_any_call(arguments: dict[str, object], fiel
     with pytest.raises(InvalidRequestError) as caught:
         Pipeline(enhancer, generator).series(**call)  # type: ignore[arg-type]
     assert caught.value.field == field
-    assert enhancer.bible_calls == [] and generator.calls == []
+    assert enhancer.bible_calls == []
+    assert generator.calls == []
 
 
 def test_a_failed_item_does_not_sink_the_series(tmp_path: Path) -> None:

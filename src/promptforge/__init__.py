@@ -18,7 +18,7 @@ from ._errors import (
     TransientError,
 )
 from ._image import FilteredImage, GeneratedImage, GenerationOutput
-from ._options import ImageOptions
+from ._options import MAX_PROMPT_CHARS, ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ._ratelimit import RateLimit
@@ -34,6 +34,7 @@ from .styles import StylePreset
 __version__ = "0.1.0"
 
 __all__ = [
+    "MAX_PROMPT_CHARS",
     "BackendError",
     "Bible",
     "ConfigurationError",

@@ -166,7 +166,7 @@ def _head(described: str) -> str:
 
 
 def head_word(name: str) -> str:
-    """The last word of ``name`` that is not an article, singular: ``"the corgis"`` -> ``"corgi"``."""
+    """The last word of ``name`` that is not an article, singular (``"the corgis"``: corgi)."""
     words = [w for w in _WORD.findall(name.lower()) if w not in _SMALL_WORDS]
     return _singular(words[-1]) if words else ""
 

@@ -36,7 +36,7 @@ def add_series_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     series.add_argument("--min-coherence", type=float, metavar="SCORE",
                         help="redo items scoring under this (0 to 1)")  # fmt: skip
     series.add_argument("--max-rounds", type=int, metavar="N",
-                        help="times an item may be made (default: 2 with --min-coherence)")  # fmt: skip
+                        help="times an item may be made (2 with --min-coherence)")  # fmt: skip
     series.add_argument("--consistency", choices=CONSISTENCIES, default="reference",
                         help="reference (default): the anchor as a style reference; bible: "
                         "shared prompt levers only")  # fmt: skip
@@ -173,4 +173,3 @@ def _report(series: SeriesResult, folder: Path, args: argparse.Namespace) -> Non
             message = " ".join(item.result.error.message.split())
             print(f"promptforge: item {item.index + 1} failed: {item.result.error.type}: "
                   f"{message}", file=sys.stderr)  # fmt: skip
-

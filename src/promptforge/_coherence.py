@@ -140,10 +140,11 @@ def _palette(image: Image) -> list[tuple[float, tuple[int, int, int]]]:
     quantized = image.quantize(colors=PALETTE, method=Image.Quantize.MEDIANCUT)
     flat = quantized.getpalette() or []
     total = THUMB * THUMB
-    return [
-        (count / total, (flat[3 * index], flat[3 * index + 1], flat[3 * index + 2]))
-        for count, index in quantized.getcolors() or []
-    ]
+    colours: list[tuple[float, tuple[int, int, int]]] = []
+    for count, index in quantized.getcolors() or []:
+        at = int(index)  # type: ignore[arg-type]  # a palette image's colours are indices
+        colours.append((count / total, (flat[3 * at], flat[3 * at + 1], flat[3 * at + 2])))
+    return colours
 
 
 def _palette_distance(first: Image, second: Image) -> float:
@@ -151,6 +152,8 @@ def _palette_distance(first: Image, second: Image) -> float:
     theirs = [rgb for _, rgb in _palette(second)]
     total = 0.0
     for share, rgb in _palette(first):
-        nearest = min(sum((a - b) ** 2 for a, b in zip(rgb, other, strict=True)) for other in theirs)
+        nearest = min(
+            sum((a - b) ** 2 for a, b in zip(rgb, other, strict=True)) for other in theirs
+        )
         total += share * nearest**0.5 / _FARTHEST
     return min(1.0, total)

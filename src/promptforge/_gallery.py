@@ -209,7 +209,7 @@ def _entry(title: str, result: GenerationResult, folder: Path, *, idea: str | No
 def _tile(entry: Entry) -> str:
     e = _escape
     score = f'<span class="score">{e(entry.score)}</span>' if entry.score else ""
-    parts = [f'<article>\n<h2><span>{e(entry.title)}</span>{score}</h2>\n']
+    parts = [f"<article>\n<h2><span>{e(entry.title)}</span>{score}</h2>\n"]
     if entry.image:
         parts.append(f'<a href="{_href(entry.image)}"><img src="{_href(entry.image)}" '
                      f'alt="{e(entry.idea)}" loading="lazy"></a>\n')  # fmt: skip

@@ -12,7 +12,15 @@ from typing_extensions import Unpack
 
 from . import _guard
 from ._adapt import Plan, fold_negative, plan
-from ._batch import BatchItem, as_completed, check_concurrency, item_request
+from ._batch import (
+    BatchItem,
+    as_completed,
+    check_concurrency,
+    check_prompts,
+    check_shared,
+    item_request,
+)
+from ._components import check_bool, check_enhancer, check_generator, check_optional
 from ._edit import EditTarget, run_edit
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
 from ._image import GenerationOutput
@@ -20,14 +28,14 @@ from ._options import ImageOptions, ImageOptionsDict
 from ._portal import run_sync
 from ._prompt import EnhancedPrompt, EnhanceRequest
 from ._ratelimit import Limiter, RateLimit
-from ._request import Request, make_request
+from ._request import Request, check_text, make_request
 from ._result import GenerationResult
 from ._retry import RetryPolicy
 from ._run import RunState, Tally
 from ._series import Anchor, run_series
 from ._series_result import Consistency, SeriesResult
 from ._store import ResultStore
-from .enhancers import EnhanceFunction, Enhancer, FunctionEnhancer
+from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
 from .styles import StylePreset
 
@@ -81,15 +89,17 @@ class Pipeline:
                 field="on_enhance_error",
                 allowed=("raise", "fallback"),
             )
-        self.enhancer = enhancer if isinstance(enhancer, Enhancer) else FunctionEnhancer(enhancer)
-        self.generator = generator
-        retry = retry or RetryPolicy()
-        self.enhance_retry = enhance_retry or retry
-        self.generate_retry = generate_retry or retry
+        self.enhancer = check_enhancer(enhancer)
+        self.generator = check_generator(generator)
+        retry = check_optional("retry", retry, RetryPolicy) or RetryPolicy()
+        self.enhance_retry = check_optional("enhance_retry", enhance_retry, RetryPolicy) or retry
+        self.generate_retry = check_optional("generate_retry", generate_retry, RetryPolicy) or retry
         self.on_enhance_error = on_enhance_error
-        self.strict = strict
-        self._enhance_limiter = Limiter(enhance_rate_limit) if enhance_rate_limit else None
-        self._generate_limiter = Limiter(generate_rate_limit) if generate_rate_limit else None
+        self.strict = check_bool("strict", strict)
+        enhance_rate = check_optional("enhance_rate_limit", enhance_rate_limit, RateLimit)
+        generate_rate = check_optional("generate_rate_limit", generate_rate_limit, RateLimit)
+        self._enhance_limiter = Limiter(enhance_rate) if enhance_rate else None
+        self._generate_limiter = Limiter(generate_rate) if generate_rate else None
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -165,8 +175,11 @@ class Pipeline:
             return await self.aedit(result, feedback, **options)
         if result.prompt is None or result.request is None:
             raise InvalidRequestError("result: has no prompt to refine (it failed)", field="result")
-        if not isinstance(feedback, str) or not feedback.strip():
-            raise InvalidRequestError("feedback: must be a non-empty str", field="feedback")
+        if not isinstance(feedback, str):
+            raise InvalidRequestError(
+                f"feedback: expected a str, got {type(feedback).__name__}", field="feedback"
+            )
+        check_text(feedback, "feedback")
         original = result.request
         request = make_request(
             original.prompt,
@@ -269,7 +282,8 @@ class Pipeline:
         bounded memory.
         """
         limit = check_concurrency(concurrency)
-        make_request("shared options", style, options)  # fail fast on shared options
+        items = check_prompts(prompts)
+        check_shared(style, options)  # fail fast on shared options
         store = ResultStore(out_dir) if out_dir is not None else None
 
         async def one(index: int, item: BatchItem) -> GenerationResult:
@@ -287,7 +301,7 @@ class Pipeline:
                 asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
             )
 
-        async with aclosing(as_completed(one, prompts, limit)) as results:
+        async with aclosing(as_completed(one, items, limit)) as results:
             async for result in results:
                 yield result
 

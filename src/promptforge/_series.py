@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._batch import as_completed, check_concurrency
 from ._bible import Bible
-from ._coherence import Score, judge_coherence, judge_of, pixel_coherence
+from ._coherence import Method, Score, judge_coherence, judge_of, pixel_coherence
 from ._edit import resolve_target
 from ._errors import BackendError, InvalidRequestError
 from ._files import write_atomic
@@ -278,7 +278,7 @@ class _Run:
 
     def _result(self, items: tuple[SeriesItem, ...]) -> SeriesResult:
         assert self.bible is not None
-        method = "judge" if judge_of(self.pipe) is not None else "pixels"
+        method: Method = "judge" if judge_of(self.pipe) is not None else "pixels"
         scores = tuple(item.coherence for item in items)
         first_made_anchor = self.user_anchor is None and self.anchor is not None
         series = SeriesResult(
@@ -346,7 +346,7 @@ def _prepare(
         pipe=pipe,
         ideas=listed,
         base=base,
-        consistency=consistency,  # type: ignore[arg-type]  # checked above
+        consistency=consistency,
         user_anchor=user_anchor,
         min_coherence=floor,
         max_rounds=max_rounds,

@@ -1,5 +1,5 @@
 """The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``series``,
-``gallery``, ``styles``.
+``gallery``, ``styles``, ``models``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from ._adapt import plan
 from ._cli_backends import BACKENDS, build_pipeline
+from ._cli_models import add_models_command
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -145,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     styles = commands.add_parser("styles", parents=[common], help="list the style presets")
     styles.add_argument("--category", choices=CATEGORIES, help="only this category")
     styles.set_defaults(command=_styles)
+
+    add_models_command(commands, common)
     return parser
 
 

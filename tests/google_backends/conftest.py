@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,6 +13,7 @@ if TYPE_CHECKING:
     from google.genai import Client
 
 API_KEY = "AIzaTEST-secret-key-0123456789"
+NO_ADC = Path(tempfile.gettempdir()) / "promptforge-tests-no-such-adc.json"
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +28,9 @@ def _no_google_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "GOOGLE_CLOUD_LOCATION", "GOOGLE_GENAI_USE_ENTERPRISE",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
+    # Application default credentials come from a file that is not there: never the real
+    # user's, and google-auth never probes the network (the GCE metadata server) for them.
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(NO_ADC))
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """A local HTTP server on 127.0.0.1 speaking Google's REST wire format, for tests.
 
 It answers google-genai's ``models/{model}:generateContent`` and ``:predict`` calls (any
-API version, Gemini Developer API or Vertex AI paths), and the legacy Vertex AI SDK's model
-lookup (``getPublisherModel``), from a script of replies, records every request, and can
+API version, Gemini Developer API or Vertex AI paths), ``models.list`` (``listModels``:
+``GET .../models``, ``GET .../publishers/google/models``), and the legacy Vertex AI SDK's
+model lookup (``getPublisherModel``), from a script of replies, records every request, and can
 inject latency, error bodies and dropped connections.
 """
 
@@ -23,6 +24,13 @@ from typing import Any, TypeAlias
 _ROUTE = re.compile(r"/models/(?P<model>[^/:]+):(?P<method>[A-Za-z]+)")
 _PUBLISHER_MODEL = re.compile(r"/publishers/[^/]+/models/(?P<model>[^/:?]+)(?:\?|$)")
 """``GET .../publishers/google/models/{model}``: the Vertex AI SDK's model lookup."""
+_LIST_MODELS = re.compile(r"/models/?(?:\?|$)")
+"""``GET .../models`` (Gemini API) or ``GET .../publishers/google/models`` (Vertex AI)."""
+CURRENT_MODELS = (
+    "gemini-nano-banana-2.1", "gemini-3-pro-image", "gemini-3.1-flash-lite-image",
+    "gemini-3.8-flash", "gemini-3.6-flash", "gemini-3.5-flash-lite", "gemini-3.1-flash-lite",
+)  # fmt: skip
+"""What ``models.list`` answers by default: the current models of the catalogue."""
 
 
 @dataclass
@@ -72,6 +80,9 @@ class GoogleServer:
         self._quota: dict[str, _Bucket] = {}
         self._faults: dict[str, tuple[float, float, random.Random]] = {}
         self._lock = threading.Lock()
+        self.listed: list[str] = list(CURRENT_MODELS)
+        """The model ids ``models.list`` answers with (its default reply)."""
+        self.defaults["listModels"] = self.models_for_request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -81,8 +92,8 @@ class GoogleServer:
                 server._handle(self)
 
             def do_GET(self) -> None:
-                if _PUBLISHER_MODEL.search(self.path):
-                    server._handle(self)  # method "getPublisherModel"
+                if _PUBLISHER_MODEL.search(self.path) or _LIST_MODELS.search(self.path):
+                    server._handle(self)  # "getPublisherModel" or "listModels"
                 else:
                     server._send_json(self, 200, server.stats())
 
@@ -122,6 +133,19 @@ class GoogleServer:
 
     def calls(self, method: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method]
+
+    def models_for_request(self, request: Recorded) -> Reply:
+        """``models.list``'s answer listing ``self.listed``, in the shape of the API asked."""
+        if "/publishers/" in request.path:  # Vertex AI lists publisher models
+            return Reply({"publisherModels": [
+                {"name": f"publishers/google/models/{name}", "versionId": "001"}
+                for name in self.listed
+            ]})  # fmt: skip
+        return Reply({"models": [
+            {"name": f"models/{name}", "version": "001", "displayName": name,
+             "supportedGenerationMethods": ["generateContent", "countTokens"]}
+            for name in self.listed
+        ]})  # fmt: skip
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("content-length") or 0)
@@ -218,13 +242,16 @@ class GoogleServer:
 
 
 def _route(path: str) -> tuple[str, str]:
-    """The method ("generateContent", "predict", "getPublisherModel") and model ``path`` names."""
+    """The method ("generateContent", "predict", "getPublisherModel", "listModels") and the
+    model ``path`` names."""
     match = _ROUTE.search(path)
     if match:
         return match["method"], match["model"]
     lookup = _PUBLISHER_MODEL.search(path)
     if lookup:
         return "getPublisherModel", lookup["model"]
+    if _LIST_MODELS.search(path):
+        return "listModels", ""
     return "?", "?"
 
 
@@ -332,6 +359,42 @@ def rate_limited(retry_delay: str | None = "2s", retry_after: str | None = None)
     )
     headers = {"Retry-After": retry_after} if retry_after else None
     return error(429, "RESOURCE_EXHAUSTED", "Quota exceeded", details=details, headers=headers)
+
+
+def credentials_of(request: Recorded) -> list[str]:
+    """The credentials a request carried: its API key header, ``key=`` query, bearer token."""
+    from urllib.parse import parse_qs, urlsplit
+
+    found = [request.headers.get("x-goog-api-key", ""), request.headers.get("authorization", "")]
+    found += parse_qs(urlsplit(request.path).query).get("key", [])
+    return [value for value in found if value]
+
+
+def echo_credentials(
+    code: int = 400, status: str = "INVALID_ARGUMENT", message: str = ""
+) -> Responder:
+    """An error whose body repeats the request's credentials, as some servers and proxies do:
+    each one raw, URL-encoded and as a header line, in the message and in the details."""
+    from urllib.parse import quote, quote_plus
+
+    def reply(request: Recorded) -> Reply:
+        echoed = [
+            f"{value} / {quote(value, safe='')} / {quote_plus(value)} / x-goog-api-key: {value}"
+            f" / ?key={quote(value, safe='')}"
+            for value in credentials_of(request)
+        ]
+        text = f"{message} API key not valid: {'; '.join(echoed)}".strip()
+        details = [
+            {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
+             "metadata": {"key": "; ".join(credentials_of(request))}},
+        ]  # fmt: skip
+        if code == 429:
+            details.append(
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}
+            )
+        return error(code, status, text, details=details)
+
+    return reply
 
 
 IMAGEN_INSTANCE_SCHEMA = (

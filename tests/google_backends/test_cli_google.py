@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def answer(request: Recorded) -> Reply:
-    if request.model.endswith("-image"):
+    if "IMAGE" in request.body.get("generationConfig", {}).get("responseModalities", []):
         return wire.gemini_image_for_request(request)
     return wire.spec(subject="fluffy corgi", attributes=["a tiny golden crown"])
 
@@ -51,8 +51,9 @@ def test_generate_uses_gemini_when_credentials_are_set(
     (folder,) = (tmp_path / "out").iterdir()
     result = GenerationResult.load(folder)
     assert [(i.width, i.height) for i in result.images] == [(64, 36), (64, 36)]
-    models = sorted(r.model for r in server.requests)
-    assert models == ["gemini-2.5-flash", "gemini-2.5-flash-image", "gemini-2.5-flash-image"]
+    models = sorted(r.model for r in server.calls("generateContent"))
+    assert models == ["gemini-3.8-flash", "gemini-nano-banana-2.1", "gemini-nano-banana-2.1"]
+    assert len(server.calls("listModels")) == 1  # one listing served both roles
     assert API_KEY not in done.stdout + done.stderr
     assert API_KEY not in (folder / "result.json").read_text()
 

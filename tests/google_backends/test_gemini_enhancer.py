@@ -53,9 +53,9 @@ def test_enhance_sends_schema_and_delimited_words(server: GoogleServer, api_clie
     assert result.spec.subject == "fluffy corgi"
     assert "photorealistic photograph" in (result.spec.style or "")
     assert result.negative_terms[:2] == ["blurry", "large crown"]
-    assert result.usage == {"prompt": 120, "output": 80}
+    assert result.usage == {"prompt": 120, "output": 80, "thinking": 0}
     (call,) = server.calls("generateContent")
-    assert call.model == "gemini-2.5-flash"
+    assert call.model == "gemini-3.8-flash"  # the first enhancer preference listed
     body = call.body
     assert body["systemInstruction"]["parts"][0]["text"] == SYSTEM_INSTRUCTION
     config = body["generationConfig"]
@@ -102,7 +102,9 @@ def test_max_tokens_retries_once_with_a_larger_budget(
     )
     result = Pipeline(GeminiEnhancer(client=api_client), FakeGenerator()).enhance("corgi")
     assert result.spec is not None
-    budgets = [c.body["generationConfig"]["maxOutputTokens"] for c in server.requests]
+    budgets = [
+        c.body["generationConfig"]["maxOutputTokens"] for c in server.calls("generateContent")
+    ]
     assert budgets == [2048, 8192]
     assert result.usage["prompt"] == 240  # both calls are counted
 
@@ -113,14 +115,14 @@ def test_max_tokens_twice_is_an_error(server: GoogleServer, api_client: Client) 
     pipe = Pipeline(GeminiEnhancer(client=api_client), FakeGenerator())
     with pytest.raises(BackendError, match="ran out of output tokens twice"):
         pipe.enhance("corgi")
-    assert len(server.requests) == 2
+    assert len(server.calls("generateContent")) == 2
 
 
 def test_malformed_json_is_re_asked_once(server: GoogleServer, api_client: Client) -> None:
     server.script("generateContent", wire.text("Sure! Here is a corgi."), wire.spec(**CORGI))
     result = Pipeline(GeminiEnhancer(client=api_client), FakeGenerator()).enhance("corgi")
     assert result.spec is not None
-    assert len(server.requests) == 2
+    assert len(server.calls("generateContent")) == 2
     server.script("generateContent", wire.text("no"), wire.text('{"colour": 1}'))
     with pytest.raises(BackendError, match="did not answer with a valid PromptSpec twice"):
         Pipeline(GeminiEnhancer(client=api_client), FakeGenerator()).enhance("corgi")
@@ -143,7 +145,7 @@ def test_blocks_are_content_blocked(
         pipe.enhance("something")
     assert raised.value.reasons[0] == reason
     assert raised.value.stage == "enhance"
-    assert len(server.requests) == 1  # never retried
+    assert len(server.calls("generateContent")) == 1  # never retried
 
 
 def test_rate_limit_hint_is_honoured_through_the_pipeline(
@@ -200,7 +202,7 @@ def test_invalid_api_key_is_permanent_and_the_key_never_leaks(
     assert "GOOGLE_API_KEY" in str(raised.value)
     for text in (str(raised.value), repr(raised.value), caplog.text):
         assert API_KEY not in text
-    assert server.requests[0].headers["x-goog-api-key"] == API_KEY
+    assert server.calls("generateContent")[0].headers["x-goog-api-key"] == API_KEY
 
 
 def test_its_own_client_has_retries_off(server: GoogleServer) -> None:
@@ -208,7 +210,7 @@ def test_its_own_client_has_retries_off(server: GoogleServer) -> None:
     enhancer = GeminiEnhancer(api_key=API_KEY, base_url=server.url)
     with pytest.raises(TransientError):
         Pipeline(enhancer, FakeGenerator(), retry=RetryPolicy.none()).enhance("corgi")
-    assert len(server.requests) == 1  # google-genai did not retry behind our back
+    assert len(server.calls("generateContent")) == 1  # google-genai did not retry behind our back
 
 
 def test_missing_credentials_name_what_to_set() -> None:
@@ -220,7 +222,7 @@ def test_missing_credentials_name_what_to_set() -> None:
 def test_vertex_ai_path_and_token(server: GoogleServer, vertex_client: Client) -> None:
     server.script("generateContent", wire.spec(**CORGI))
     Pipeline(GeminiEnhancer(client=vertex_client), FakeGenerator()).enhance("corgi")
-    (call,) = server.requests
+    (call,) = server.calls("generateContent")
     assert "/projects/test-project/locations/us-central1/publishers/google/models/" in call.path
     assert call.headers["authorization"] == "Bearer test-token"
 
@@ -236,7 +238,7 @@ def test_refine_sends_previous_spec_and_feedback(server: GoogleServer, api_clien
     assert "miniature" in second.prompt.spec.attributes[0]
     assert "large crown" in second.prompt.negative_terms
     assert second.prompt.style == "photorealistic"
-    sent = server.requests[1].body["contents"][0]["parts"][0]["text"]
+    sent = server.calls("generateContent")[1].body["contents"][0]["parts"][0]["text"]
     assert '"a tiny golden crown"' in sent  # the previous spec
     assert "<feedback>\nthe crown looks too large\n</feedback>" in sent
 

@@ -107,7 +107,10 @@ def test_vertex_defaults_to_the_global_location(server: GoogleServer) -> None:
         base_url=server.url,
     )
     assert Pipeline(FakeEnhancer(), generator).run("a corgi").ok
-    assert "/projects/p1/locations/global/publishers/google/models/" in server.requests[0].path
+    assert (
+        "/projects/p1/locations/global/publishers/google/models/"
+        in server.calls("generateContent")[0].path
+    )
 
 
 def test_environment_configuration(server: GoogleServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,7 +119,7 @@ def test_environment_configuration(server: GoogleServer, monkeypatch: pytest.Mon
     generator = GeminiImageGenerator(base_url=server.url)
     assert API_KEY not in repr(generator)
     assert Pipeline(FakeEnhancer(), generator).run("a corgi").ok
-    assert server.requests[0].headers["x-goog-api-key"] == API_KEY
+    assert server.calls("generateContent")[0].headers["x-goog-api-key"] == API_KEY
 
 
 def test_one_client_per_event_loop(server: GoogleServer) -> None:
@@ -129,7 +132,7 @@ def test_one_client_per_event_loop(server: GoogleServer) -> None:
     asyncio.run(pipeline.arun("on a loop of its own"))
     pipeline.run("on the portal loop again")
     assert len(generator._google._clients) == 1  # the asyncio.run loop's client went with it
-    assert len(server.requests) == 3
+    assert len(server.calls("generateContent")) == 3
 
 
 def test_passes_the_generator_contract(server: GoogleServer, api_client: Client) -> None:

@@ -209,7 +209,7 @@ def test_a_retired_model_is_announced_once(
         ImagenGenerator(model="imagen-3.0-fast-generate-001", client=vertex_client)
         ImagenGenerator(model="imagen-3.0-fast-generate-001", client=vertex_client)
     assert len(caplog.records) == 1
-    assert "GeminiImageGenerator(model='gemini-2.5-flash-image')" in caplog.text
+    assert "GeminiImageGenerator(model='gemini-nano-banana-2.1')" in caplog.text
 
 
 def test_imagen_needs_vertex(api_client: Client) -> None:

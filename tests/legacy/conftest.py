@@ -16,7 +16,7 @@ from google_backends import conftest as google_backends
 from google_backends import server as wire
 from google_backends.conftest import API_KEY
 from promptforge.legacy import LegacyGeminiEnhancer, LegacySDKWarning
-from promptforge.legacy._sdk import VISION, load
+from promptforge.legacy._sdk import GENERATIVEAI, VISION, load
 
 if TYPE_CHECKING:
     from google_backends.server import GoogleServer
@@ -32,6 +32,20 @@ _no_real_backends = google_backends._no_real_backends
 def _announced_elsewhere() -> None:
     """The once-per-process deprecation warning is tested in ``test_sdk``; quiet here."""
     warnings.filterwarnings("ignore", category=LegacySDKWarning)
+
+
+@pytest.fixture(autouse=True)
+def genai_config() -> Iterator[None]:
+    """Each test starts with google-generativeai unconfigured (no ``genai.configure`` made),
+    and the process-wide configuration is restored after it."""
+    load(GENERATIVEAI)  # imports the SDK with its import-time warnings handled
+    from google.generativeai import client
+
+    manager = client._client_manager
+    saved = (manager.client_config, manager.default_metadata, manager.clients)
+    manager.client_config, manager.default_metadata, manager.clients = {}, (), {}
+    yield
+    manager.client_config, manager.default_metadata, manager.clients = saved
 
 
 @pytest.fixture

@@ -70,7 +70,8 @@ def test_each_exception_lands_in_its_branch(
 def test_not_found_names_the_replacement(exceptions: Any) -> None:
     error = mapped(exceptions.NotFound("Publisher Model not found"))
     assert isinstance(error, BackendError)
-    assert "use GeminiImageGenerator(model='gemini-2.5-flash-image') instead" in str(error)
+    assert "was retired on 2026-08-17" in str(error)
+    assert "use GeminiImageGenerator(model='gemini-nano-banana-2.1') instead" in str(error)
 
 
 def test_a_responsible_ai_bad_request_is_a_block(exceptions: Any) -> None:

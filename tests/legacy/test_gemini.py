@@ -51,9 +51,9 @@ def test_enhance_sends_the_same_request_as_gemini_enhancer(
     assert result.spec.subject == "fluffy corgi"
     assert "photorealistic photograph" in (result.spec.style or "")
     assert result.negative_terms[:2] == ["blurry", "large crown"]
-    assert result.usage == {"prompt": 120, "output": 80}
+    assert result.usage == {"prompt": 120, "output": 80, "thinking": 0}
     (call,) = server.calls("generateContent")
-    assert call.path.startswith("/v1beta/models/gemini-2.5-flash:generateContent")
+    assert call.path.startswith("/v1beta/models/gemini-3.8-flash:generateContent")
     assert call.headers["x-goog-api-key"] == API_KEY
     body = call.body
     assert body["systemInstruction"]["parts"][0]["text"] == SYSTEM_INSTRUCTION
@@ -253,6 +253,55 @@ def test_a_given_client_is_used_as_is(server: GoogleServer) -> None:
     (call,) = server.requests
     assert call.model == "gemini-2.5-pro"
     assert call.headers["x-goog-api-key"] == "own-key"
+
+
+def test_no_arguments_use_the_apps_genai_configure(server: GoogleServer) -> None:
+    import google.generativeai as genai
+
+    genai.configure(
+        api_key=API_KEY,
+        transport="rest",
+        client_options={"api_endpoint": server.url},
+        default_metadata=[("x-app", "catalogue")],
+    )
+    server.script("generateContent", wire.spec(**CORGI))
+    result = pipe(LegacyGeminiEnhancer()).enhance("corgi")
+    assert result.spec is not None
+    (call,) = server.requests
+    assert call.headers["x-goog-api-key"] == API_KEY
+    assert call.headers["x-app"] == "catalogue"  # the app's whole configuration, as it made it
+
+
+def test_the_configured_key_is_redacted_too(server: GoogleServer) -> None:
+    import google.generativeai as genai
+
+    genai.configure(api_key=API_KEY, transport="rest", client_options={"api_endpoint": server.url})
+    server.default("generateContent", wire.echo_credentials())
+    with pytest.raises(BackendError) as raised:
+        pipe(LegacyGeminiEnhancer(), retry=RetryPolicy.none()).enhance("corgi")
+    assert "***" in str(raised.value)
+    assert API_KEY not in str(raised.value)
+
+
+def test_arguments_win_over_genai_configure(
+    server: GoogleServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import google.generativeai as genai
+
+    genai.configure(
+        api_key="configured-key",
+        transport="rest",
+        client_options={"api_endpoint": "http://127.0.0.1:9"},
+    )
+    server.script("generateContent", wire.spec(**CORGI), wire.spec(**CORGI))
+    pipe(LegacyGeminiEnhancer(api_key=API_KEY, api_endpoint=server.url)).enhance("corgi")
+    assert server.requests[0].headers["x-goog-api-key"] == API_KEY
+    monkeypatch.setenv("GOOGLE_API_KEY", "from-the-env")  # the configuration still wins over it
+    genai.configure(
+        api_key="configured-key", transport="rest", client_options={"api_endpoint": server.url}
+    )
+    pipe(LegacyGeminiEnhancer()).enhance("corgi")
+    assert server.requests[1].headers["x-goog-api-key"] == "configured-key"
 
 
 def test_refine_sends_the_previous_spec_and_feedback(

@@ -208,7 +208,7 @@ def test_a_model_the_lookup_does_not_know_is_a_permanent_404(vertex: GoogleServe
         pipe("imagen-3.0-generate-002").run("a corgi")
     assert raised.value.status == 404
     assert not raised.value.retryable
-    assert "gemini-2.5-flash-image" in str(raised.value)
+    assert "gemini-nano-banana-2.1" in str(raised.value)
 
 
 def test_a_model_that_is_not_an_image_model_is_a_configuration_error(
@@ -305,11 +305,11 @@ def test_the_timeout_reaches_the_request(vertex: GoogleServer) -> None:
 def test_a_retired_model_is_announced_once(
     vertex: GoogleServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from promptforge._google import _imagen
+    from promptforge._google import _models
 
-    monkeypatch.setattr(_imagen, "_announced", set())
+    monkeypatch.setattr(_models, "_announced", set())
     with caplog.at_level(logging.WARNING, logger="promptforge"):
         LegacyImagenGenerator(model="imagen-3.0-fast-generate-001")
         LegacyImagenGenerator(model="imagen-3.0-fast-generate-001")
     assert len(caplog.records) == 1
-    assert "GeminiImageGenerator(model='gemini-2.5-flash-image')" in caplog.text
+    assert "GeminiImageGenerator(model='gemini-nano-banana-2.1')" in caplog.text

@@ -8,12 +8,17 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from google_backends import server as wire
 from google_backends.conftest import API_KEY
-from promptforge import ConfigurationError
-from promptforge.legacy import LegacyGeminiEnhancer, LegacySDKWarning, _sdk
+from promptforge import ConfigurationError, Pipeline
+from promptforge.legacy import LegacyGeminiEnhancer, LegacyImagenGenerator, LegacySDKWarning, _sdk
+
+if TYPE_CHECKING:
+    from google_backends.server import GoogleServer
 
 
 @pytest.mark.parametrize("hidden", ["google.generativeai", "vertexai"])
@@ -97,14 +102,27 @@ def test_upstream_words_are_carried_once(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert later == []
 
 
-def test_repeated_upstream_warnings_are_silenced_after_ours() -> None:
-    _sdk.load(_sdk.VISION)
+def test_repeated_upstream_warnings_are_silenced_only_around_sdk_calls() -> None:
+    repeat = "This feature is deprecated as of June 24, 2025 and will be removed on June 24, 2026."
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        before = list(warnings.filters)
         _sdk.load(_sdk.VISION)
-        warnings.warn(
-            "This feature is deprecated as of June 24, 2025 and will be removed on June 24, 2026.",
-            UserWarning,
-            stacklevel=1,
-        )
-    assert caught == []
+        assert warnings.filters == before  # the app's filters are its own
+        with _sdk.quietly(_sdk.VISION):
+            warnings.warn(repeat, UserWarning, stacklevel=1)
+        assert warnings.filters == before
+        warnings.warn(repeat, UserWarning, stacklevel=1)  # outside: the app sees it
+    assert [str(w.message) for w in caught if w.category is UserWarning] == [repeat]
+
+
+def test_building_and_using_the_adapters_leaves_the_warning_filters_alone(
+    vertex: GoogleServer,
+) -> None:
+    vertex.default("predict", wire.imagen_for_request)
+    vertex.default("generateContent", wire.spec(subject="a corgi"))
+    before = list(warnings.filters)
+    enhancer = LegacyGeminiEnhancer(api_key=API_KEY, api_endpoint=vertex.url)
+    generator = LegacyImagenGenerator()
+    assert Pipeline(enhancer, generator).run("a corgi").ok
+    assert warnings.filters == before

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import hashlib
+import os
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .. import _guard
+from ..models._resolve import choose, listed_models
+from ..models._schema import Role
 from ._errors import translate
-from ._settings import GoogleSettings, resolve
+from ._redact import client_secrets, token_of
+from ._settings import GoogleSettings, application_default_credentials, resolve
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -19,11 +24,16 @@ if TYPE_CHECKING:
 class GoogleConnection:
     """Builds and keeps the google-genai clients of one backend.
 
-    An app's ``client`` is used as is. Otherwise the settings are resolved at once (so a
-    missing credential fails at construction, naming what to set) and a client is built
+    An app's ``client`` is used as is. Otherwise the settings are resolved at once, Vertex
+    AI's application default credentials included (so a missing credential fails at
+    construction, naming the cause and the fix), and a client is built
     per event loop on first use: loop-bound HTTP connections never cross loops. A client
     lives as long as this connection, or until its loop has closed. google-genai's own retries are
     turned off; ``RetryPolicy`` is the only retry layer.
+
+    With ``role``, ``model`` is provisional (the role's first preference): the first call
+    to ``resolved_model`` replaces it by the first preferred model these credentials can
+    use (one ``models.list`` per set of credentials per process).
     """
 
     def __init__(
@@ -41,9 +51,11 @@ class GoogleConnection:
         timeout: float | None = None,
         vertex_only: bool = False,
         default_location: str = "us-central1",
+        role: Role | None = None,
     ) -> None:
         self._owner = owner
         self.model = model
+        self._role = role
         self._given = client
         self._credentials = credentials
         self._base_url = base_url
@@ -58,6 +70,8 @@ class GoogleConnection:
                 default_location=default_location,
                 vertex_only=vertex_only,
             )
+            if credentials is None and self.settings.project:  # Vertex AI, credentials from ADC
+                self._credentials = application_default_credentials(self.settings)
         elif vertex_only and not client.vertexai:
             from .._errors import ConfigurationError
 
@@ -87,6 +101,35 @@ class GoogleConnection:
         if client is None:
             client = self._clients[loop] = self._build()
         return client
+
+    async def resolved_model(self) -> str:
+        """The model to call: the named one, or the role's choice, resolved once."""
+        if self._role is not None:
+            self.model = await self.resolve(self._role)
+            self._role = None
+        return self.model
+
+    async def resolve(self, role: Role) -> str:
+        """The first model of ``role``'s preferences these credentials can use."""
+        return choose(role, await self.listed())
+
+    async def listed(self) -> frozenset[str] | None:
+        """The models these credentials can call (listed once per process), or None when
+        listing failed."""
+        return await listed_models(self.client(), self._listing_key())
+
+    def _listing_key(self) -> Hashable | None:
+        """Who is asking: the same credentials at the same endpoint share one listing (an
+        app's client: that client, ``None``)."""
+        if self._given is not None:
+            return None
+        assert self.settings is not None
+        settings = self.settings
+        key = hashlib.sha256(settings.api_key.encode()).hexdigest() if settings.api_key else None
+        endpoint = self._base_url or os.environ.get(
+            "GOOGLE_VERTEX_BASE_URL" if settings.vertexai else "GOOGLE_GEMINI_BASE_URL"
+        )
+        return (settings.service, key, settings.project, settings.location, endpoint)
 
     def _build(self) -> Client:
         from google import genai
@@ -121,7 +164,15 @@ class GoogleConnection:
 
     @contextmanager
     def errors(self) -> Iterator[None]:
-        """Translate google-genai and transport errors into the promptforge tree."""
-        secret = self.settings.api_key if self.settings else None
-        with translate(model=self.model, secrets=(secret,) if secret else ()):
+        """Translate google-genai and transport errors into the promptforge tree, with this
+        connection's secrets masked."""
+        with translate(model=self.model, secrets=self.secrets()):
             yield
+
+    def secrets(self) -> list[str | None]:
+        """What must never be shown: the key, and whatever key or token each client holds
+        (an app's own client included; tokens are read now, as they refresh)."""
+        found = [self.settings.api_key if self.settings else None, token_of(self._credentials)]
+        for client in [self._given] if self._given is not None else self._clients.values():
+            found += client_secrets(client)
+        return found

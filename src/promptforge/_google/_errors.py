@@ -19,8 +19,9 @@ from .._errors import (
     RateLimitedError,
     TransientError,
 )
-from ._models import IMAGE_MODELS
-from ._settings import SETUP_HINT
+from ._models import replacement_hint
+from ._redact import redact, secret_forms
+from ._settings import no_credentials
 
 _TRANSPORT_NAMES = {
     "TimeoutException", "TransportError", "NetworkError", "ConnectError", "ReadError",
@@ -34,19 +35,43 @@ _REST_PREFIX = re.compile(r"^[A-Z]+ \S+: ")  # api_core's "POST https://...: " b
 
 
 @contextmanager
-def translate(*, model: str, secrets: Sequence[str] = ()) -> Iterator[None]:
-    """Re-raise what a Google call raises as a promptforge error (unknown errors pass)."""
+def translate(*, model: str, secrets: Sequence[str | None] = ()) -> Iterator[None]:
+    """Re-raise what a Google call raises as a promptforge error (unknown errors pass).
+
+    The error raised has every form of ``secrets`` (and any credential-shaped value) masked,
+    and no ``__cause__`` or ``__context__``: the original exception, which may quote the key,
+    is not reachable from it.
+    """
     try:
         yield
+        return
     except PromptforgeError:
         raise
     except Exception as exc:
-        mapped = map_error(exc, model=model)
-        if mapped is None:
+        error = _translated(exc, model, secret_forms(secrets))
+        if error is None:
             raise
-        mapped.message = _redact(mapped.message, secrets)
-        mapped.args = (mapped.message,)
-        raise mapped from None
+    try:
+        raise error from None
+    finally:
+        error.__context__ = None  # raised outside the handler, yet Python links it anyway
+
+
+def _translated(exc: Exception, model: str, forms: Sequence[str]) -> PromptforgeError | None:
+    """The mapped error with its text redacted; an unknown error only if it quotes a secret."""
+    error = map_error(exc, model=model)
+    if error is None:
+        text = str(exc)
+        if redact(text, forms) == text:
+            return None  # nothing to hide: a bug surfaces as itself
+        error = BackendError(f"{model}: {type(exc).__name__}: {text}")
+    for name, value in vars(error).items():
+        if isinstance(value, str):
+            setattr(error, name, redact(value, forms))
+        elif isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+            setattr(error, name, type(value)(redact(v, forms) for v in value))
+    error.args = (error.message,)
+    return error
 
 
 def map_error(exc: BaseException, *, model: str) -> PromptforgeError | None:
@@ -66,7 +91,7 @@ def map_error(exc: BaseException, *, model: str) -> PromptforgeError | None:
         return TransientError(f"{model}: connection failed ({type(exc).__name__}: {exc})")
     if module.startswith("google.auth"):
         if "DefaultCredentialsError" in names:
-            return ConfigurationError(f"no Google credentials found: {SETUP_HINT}")
+            return ConfigurationError(no_credentials(str(exc)))
         if "TransportError" in names:
             return TransientError(f"{model}: could not refresh credentials ({exc})")
         return BackendError(f"{model}: credentials were refused ({exc})", status=401)
@@ -118,7 +143,7 @@ def _from_status(
     if code == 400 and bad_key:
         text += " (check GOOGLE_API_KEY / GEMINI_API_KEY or the api_key argument)"
     if code == 404:
-        text += _replacement_hint(model)
+        text += replacement_hint(model)
     return BackendError(text, status=code, retryable=False)
 
 
@@ -140,18 +165,3 @@ def _retry_after(exc: Any, details: Any) -> float | None:
         if delay is not None:
             return float(delay.seconds) + float(delay.nanos) / 1e9
     return None
-
-
-def _replacement_hint(model: str) -> str:
-    known = IMAGE_MODELS.get(model)
-    if known is None or known.replacement is None:
-        return ""
-    when = f" was retired on {known.retires:%Y-%m-%d}" if known.retires else " is not available"
-    return f" ({model}{when}; use GeminiImageGenerator(model={known.replacement!r}) instead)"
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text

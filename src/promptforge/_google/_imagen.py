@@ -1,4 +1,4 @@
-"""What the Imagen generators share: option mapping, answers read into outputs, retirements.
+"""What the Imagen generators share: option mapping, and answers read into outputs.
 
 ``ImagenGenerator`` (google-genai) and ``LegacyImagenGenerator`` (google-cloud-aiplatform)
 send the same request and read the same answer; only the SDK call differs.
@@ -6,7 +6,6 @@ send the same request and read the same answer; only the SDK call differs.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -14,10 +13,6 @@ from .._errors import ContentBlockedError
 from .._image import FilteredImage, GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from ..generators._base import GeneratorCapabilities
-from ._models import ImageModel
-
-logger = logging.getLogger("promptforge")
-_announced: set[str] = set()
 
 
 class Prediction(NamedTuple):
@@ -26,19 +21,6 @@ class Prediction(NamedTuple):
     data: bytes | None
     revised_prompt: str | None = None
     filtered_reason: str | None = None
-
-
-def announce_retirement(info: ImageModel) -> None:
-    """Log once per process that ``info``'s model is retired, naming the replacement."""
-    if info.retired() and info.name not in _announced:
-        _announced.add(info.name)
-        logger.warning(
-            "%s was retired by Google on %s; calls will fail with 404. Use "
-            "GeminiImageGenerator(model=%r) instead.",
-            info.name,
-            info.retires,
-            info.replacement,
-        )
 
 
 def imagen_config(

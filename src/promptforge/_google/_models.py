@@ -1,163 +1,114 @@
-"""Every Google model choice in one place: defaults, capabilities, retirements.
+"""What the Google backends take from the model catalogue: entries, defaults, retirements.
 
-A model swap is a one-line change here (the defaults) or one argument at the call site
-(``GeminiImageGenerator(model="gemini-3-pro-image")``). Dates are the discontinuation
-dates Google published; after one, calls to that model answer 404 and promptforge names
-the replacement.
+No model is named here: names, dates and capabilities live in ``promptforge/models/
+catalogue.json``. A backend given ``model=`` (or a role's environment variable) keeps that
+model; a retired or deprecated one is announced once in the log, and its 404 names the
+shutdown date and the replacement.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from typing import Literal
+import logging
 
+from .._errors import InvalidRequestError
 from ..generators._base import GeneratorCapabilities
+from ..models._load import catalogue
+from ..models._resolve import first_choice, override
+from ..models._schema import ModelInfo, Role
 
-DEFAULT_ENHANCER_MODEL = "gemini-2.5-flash"
-"""Gemini text model that writes the prompt: a current stable flash model."""
-DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
-"""Default Google image model (``GeminiImageGenerator``): generally available."""
-DEFAULT_IMAGEN_MODEL = "imagen-4.0-generate-001"
-"""Default for ``ImagenGenerator``, kept for projects that still have Imagen access."""
-
-IMAGEN_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
-GEMINI_IMAGE_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-
-Family = Literal["imagen", "gemini-image"]
+logger = logging.getLogger("promptforge")
+_announced: set[str] = set()
+_DEFAULT_ROLE = {"image": "image", "text": "enhancer"}
+"""The role whose first choice replaces a retired model of each kind Google names no
+successor for."""
 
 
-@dataclass(frozen=True)
-class ImageModel:
-    """What promptforge knows about one Google image model."""
-
-    name: str
-    family: Family
-    capabilities: GeneratorCapabilities
-    retires: date | None = None
-    """Google's discontinuation date; calls fail with 404 after it."""
-    replacement: str | None = None
-    """The model Google recommends instead."""
-
-    def retired(self, today: date | None = None) -> bool:
-        """Whether the discontinuation date has passed."""
-        return self.retires is not None and (today or date.today()) >= self.retires
+def pick(model: str | None, role: Role) -> tuple[str, bool]:
+    """``(model, named)``: the app's model, else the role's environment variable, else the
+    role's first preference (``named`` False: to be resolved on first use)."""
+    named = model or override(role)
+    return (named, True) if named else (first_choice(role), False)
 
 
-def _imagen(
-    name: str,
-    *,
-    max_images: int = 4,
-    negative_prompt: bool = False,
-    image_sizes: tuple[Literal["1K", "2K", "4K"], ...] = (),
-    rewriter: bool = True,
-    guidance: bool = False,
-    retires: date | None,
-    replacement: str,
-) -> ImageModel:
-    caps = GeneratorCapabilities(
-        max_images=max_images,
-        aspect_ratios=IMAGEN_RATIOS,
-        negative_prompt=negative_prompt,
-        seed=True,  # honoured only with the watermark off; the generator turns it off
-        output_mime_types=("image/png", "image/jpeg"),
-        image_sizes=image_sizes,
-        prompt_rewriter=rewriter,
-        guidance_scale=guidance,
-        safety_filter_level=True,
-        person_generation=True,
-        watermark=True,
-    )
-    return ImageModel(name, "imagen", caps, retires, replacement)
+def info_for(name: str, family: str) -> ModelInfo:
+    """The catalogue entry for ``name``, or ``family``'s conservative defaults when the
+    catalogue does not list it yet (a new release works on day one).
+
+    Raises:
+        InvalidRequestError: ``name`` is a model of the other kind (text for image).
+    """
+    book = catalogue()
+    home = book.families[family]
+    known = book.models.get(name)
+    if known is None:
+        return book.unknown(name, home)
+    if known.kind != home.kind:
+        current = [
+            m.name for m in book.models.values() if m.kind == home.kind and m.status == "current"
+        ]
+        raise InvalidRequestError(
+            f"model: {name!r} is a {known.kind} model; {home.backend} needs an {home.kind} "
+            f"model, e.g. {', '.join(current)}",
+            field="model",
+            allowed=tuple(current),
+        )
+    return known
 
 
-def _gemini_image(
-    name: str,
-    *,
-    image_sizes: tuple[Literal["1K", "2K", "4K"], ...] = (),
-    objects: int = 10,
-    characters: int = 4,
-    thinking_levels: tuple[Literal["minimal", "high"], ...] = ("minimal", "high"),
-) -> ImageModel:
-    caps = GeneratorCapabilities(
-        max_images=1,  # one image per call; n images are n concurrent calls
-        aspect_ratios=GEMINI_IMAGE_RATIOS,
-        negative_prompt=False,
-        seed=True,
-        output_mime_types=("image/png",),
-        image_sizes=image_sizes,
-        max_references=14,  # input images in all, the one being edited included
-        reference_limits={"object": objects, "character": characters},
-        edit=True,
-        thinking_levels=thinking_levels,
-    )
-    return ImageModel(name, "gemini-image", caps)
+def successor(info: ModelInfo) -> ModelInfo:
+    """The current model to use instead of ``info``: its replacement, followed while that is
+    not current either, else the first choice of its kind's default role."""
+    book = catalogue()
+    seen = {info.name}
+    step = info
+    while step.replacement and step.replacement in book.models and step.replacement not in seen:
+        step = book.models[step.replacement]
+        seen.add(step.name)
+        if step.status_on() == "current":
+            return step
+    return book.models[first_choice(_DEFAULT_ROLE[info.kind])]
 
 
-_IMAGEN_3_END = date(2026, 6, 30)
-_IMAGEN_4_END = date(2026, 8, 17)
-
-IMAGE_MODELS: dict[str, ImageModel] = {
-    model.name: model
-    for model in (
-        _imagen(
-            "imagen-3.0-generate-001",
-            negative_prompt=True,
-            rewriter=False,
-            guidance=True,
-            retires=_IMAGEN_3_END,
-            replacement="gemini-2.5-flash-image",
-        ),
-        _imagen(
-            "imagen-3.0-fast-generate-001",
-            negative_prompt=True,
-            rewriter=False,
-            guidance=True,
-            retires=_IMAGEN_3_END,
-            replacement="gemini-2.5-flash-image",
-        ),
-        _imagen(
-            "imagen-3.0-generate-002",
-            retires=_IMAGEN_3_END,
-            replacement="gemini-2.5-flash-image",
-        ),
-        _imagen(
-            "imagen-4.0-generate-001",
-            image_sizes=("1K", "2K"),
-            retires=_IMAGEN_4_END,
-            replacement="gemini-3.1-flash-image",
-        ),
-        _imagen(
-            "imagen-4.0-ultra-generate-001",
-            max_images=1,
-            image_sizes=("1K", "2K"),
-            retires=_IMAGEN_4_END,
-            replacement="gemini-3-pro-image",
-        ),
-        _imagen(
-            "imagen-4.0-fast-generate-001",
-            retires=_IMAGEN_4_END,
-            replacement="gemini-3.1-flash-image",
-        ),
-        _gemini_image("gemini-2.5-flash-image"),
-        _gemini_image("gemini-3.1-flash-image", image_sizes=("1K", "2K", "4K")),
-        _gemini_image(
-            "gemini-3-pro-image",
-            image_sizes=("1K", "2K", "4K"),
-            objects=6,
-            characters=5,
-            thinking_levels=(),  # always thinks; the level is not adjustable
-        ),
-    )
-}
+def advice(info: ModelInfo) -> str | None:
+    """``"x was retired on D; use B(model='y') instead"`` for a model on its way out, else
+    None."""
+    status = info.status_on()
+    if status == "retired":
+        when = f"was retired on {info.shutdown:%Y-%m-%d}" if info.shutdown else "was retired"
+    elif status == "deprecated":
+        when = (
+            f"is deprecated since {info.deprecated:%Y-%m-%d}"
+            if info.deprecated
+            else "is deprecated"
+        )
+        if info.shutdown:
+            when += f" and shuts down on {info.shutdown:%Y-%m-%d}"
+    else:
+        return None
+    if info.note:
+        when += f" ({info.note})"
+    instead = successor(info)
+    return f"{info.name} {when}; use {instead.backend}(model={instead.name!r}) instead"
 
 
-def image_model(name: str, family: Family) -> ImageModel:
-    """The table entry for ``name``; an unknown model of ``family`` gets its family's
-    conservative defaults, so a new model works before this table learns about it."""
-    known = IMAGE_MODELS.get(name)
-    if known is not None:
-        return known
-    if family == "imagen":
-        return _imagen(name, retires=None, replacement=DEFAULT_IMAGE_MODEL)
-    return _gemini_image(name)
+def replacement_hint(model: str) -> str:
+    """Text for a 404 about ``model``: its shutdown date and what to use instead, if known."""
+    known = catalogue().models.get(model)
+    said = advice(known) if known is not None else None
+    return f" ({said})" if said else ""
+
+
+def announce(info: ModelInfo) -> None:
+    """Log once per process that ``info``'s model is retired or deprecated, naming what to
+    use instead."""
+    said = advice(info)
+    if said and info.name not in _announced:
+        _announced.add(info.name)
+        logger.warning("%s.%s", said, " Calls will fail with 404." if info.retired() else "")
+
+
+def image_capabilities(info: ModelInfo) -> GeneratorCapabilities:
+    """An image model's capabilities (``info_for`` has checked the kind)."""
+    caps = info.capabilities
+    assert isinstance(caps, GeneratorCapabilities)
+    return caps

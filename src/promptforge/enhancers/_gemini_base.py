@@ -111,7 +111,8 @@ class GeminiSpecEnhancer(Enhancer):
         self, answer: type[Answer], contents: str, call: Call
     ) -> tuple[Answer, dict[str, int]]:
         """One ``answer`` from Gemini through ``call``, with ``_ask``'s budget and re-ask."""
-        budget, reasked, usage = self.max_output_tokens, False, {"prompt": 0, "output": 0}
+        budget, reasked = self.max_output_tokens, False
+        usage = {"prompt": 0, "output": 0, "thinking": 0}
         while True:
             response = await call(contents, budget)
             raise_if_blocked(response, self.model)
@@ -137,7 +138,11 @@ class GeminiSpecEnhancer(Enhancer):
 
 
 def _add_usage(usage: dict[str, int], response: Any) -> None:
+    """Add a response's token counts: ``output`` as billed (thinking included), and the
+    thinking tokens alone."""
     meta = response.usage_metadata
     if meta is not None:
+        thoughts = meta.thoughts_token_count or 0
         usage["prompt"] += meta.prompt_token_count or 0
-        usage["output"] += (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
+        usage["output"] += (meta.candidates_token_count or 0) + thoughts
+        usage["thinking"] += thoughts

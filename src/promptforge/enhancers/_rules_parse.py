@@ -40,6 +40,7 @@ from ._rules_words import (
 Kind: TypeAlias = Literal["lead", "attribute", "action", "setting", "negative"]
 _PREFIX = re.compile(r"^(?:(?:an?|the)\s+)?(?P<head>\S+(?:\s+\S+){0,3}?)\s+of\s+(?P<rest>\S.*)$")
 _STRIP = "'\"()[]!?.:;,"
+_GLUE = DETERMINERS | CONJUNCTIONS
 
 
 @dataclass
@@ -62,15 +63,23 @@ class Parsed:
 class _Segment:
     kind: Kind
     words: list[str] = field(default_factory=list)
+    substance: bool = False
+    """Whether any word so far is more than a determiner or conjunction (kept as words come,
+    so asking costs nothing however long the segment grows)."""
+
+    def add(self, word: str, bare: str) -> None:
+        self.words.append(word)
+        self.substance = self.substance or bare not in _GLUE
 
     @property
     def text(self) -> str:
-        words = list(self.words)
-        while words and _bare(words[-1]) in CONJUNCTIONS:
-            words.pop()
-        while words and _bare(words[0]) in CONJUNCTIONS:
-            words.pop(0)
-        return " ".join(words).strip(" ,.;:")
+        words = self.words
+        start, end = 0, len(words)
+        while start < end and _bare(words[end - 1]) in CONJUNCTIONS:
+            end -= 1
+        while start < end and _bare(words[start]) in CONJUNCTIONS:
+            start += 1
+        return " ".join(words[start:end]).strip(" ,.;:")
 
 
 def _bare(word: str) -> str:
@@ -149,48 +158,74 @@ def _take_prefix(text: str, parsed: Parsed) -> str:
 
 
 def _segments(words: list[str]) -> list[_Segment]:
+    """Split a clause's words at marker words; one pass, linear in the words."""
+    lower = [_bare(w) for w in words]
     segments = [_Segment("lead")]
     position = 0
     while position < len(words):
-        found = _marker(words, position, segments[-1])
+        found = _marker(lower, position, segments[-1])
         if found is None:
-            segments[-1].words.append(words[position])
+            segments[-1].add(words[position], lower[position])
             position += 1
             continue
         kind, length, keep = found
-        segments.append(_Segment(kind, words[position : position + length] if keep else []))
+        segment = _Segment(kind)
+        if keep:
+            for at in range(position, position + length):
+                segment.add(words[at], lower[at])
+        segments.append(segment)
         position += length
     return segments
 
 
-def _marker(words: list[str], at: int, current: _Segment) -> tuple[Kind, int, bool] | None:
-    """The marker starting at ``words[at]``: (segment kind, its length, keep its words)."""
-    lower = [_bare(w) for w in words]
+def _marker(lower: list[str], at: int, current: _Segment) -> tuple[Kind, int, bool] | None:
+    """The marker starting at ``lower[at]`` (bare words): (segment kind, its length, keep
+    its words)."""
     opening = at == 0
-    substance = any(_bare(w) not in DETERMINERS | CONJUNCTIONS for w in current.words)
-    if not (opening or substance):
+    if not (opening or current.substance):
         return None
     following = lower[at + 1] if at + 1 < len(lower) else None
-    for marker in NEGATIVE_MARKERS + ((("no",),) if opening else ()):
-        if tuple(lower[at : at + len(marker)]) == marker:
-            return "negative", len(marker), False
-    if current.kind in ("lead", "attribute") or opening:
-        for marker in ATTRIBUTE_MARKERS:
-            if tuple(lower[at : at + len(marker)]) == marker:
-                return "attribute", len(marker), False
-        if lower[at] == "in" and GARMENTS & set(lower[at + 1 : at + 4]):
-            return "attribute", 1, False  # "in shining armour": worn, not a place
-    for marker in SETTING_MARKERS:
-        if tuple(lower[at : at + len(marker)]) == marker:
-            after = lower[at + len(marker)] if at + len(marker) < len(lower) else None
-            return None if after in POSSESSIVES else ("setting", len(marker), True)
     word = lower[at]
+    if word in _MARKER_WORDS:  # else no marker starts here, and only a verb can
+        if length := _match(lower, at, _NEGATIVE_OPENING if opening else _NEGATIVE):
+            return "negative", length, False
+        if current.kind in ("lead", "attribute") or opening:
+            if length := _match(lower, at, _ATTRIBUTE):
+                return "attribute", length, False
+            if word == "in" and GARMENTS & set(lower[at + 1 : at + 4]):
+                return "attribute", 1, False  # "in shining armour": worn, not a place
+        if length := _match(lower, at, _SETTING):
+            after = lower[at + length] if at + length < len(lower) else None
+            return None if after in POSSESSIVES else ("setting", length, True)
     verb = (word.endswith("ing") and len(word) > 4 and word not in ING_NOUNS) or (
         word in POSE_PARTICIPLES
     )
     if verb and _takes_object(following):
         return "action", 1, True
     return None
+
+
+def _by_first_word(markers: tuple[tuple[str, ...], ...]) -> dict[str, list[tuple[str, ...]]]:
+    """``markers`` grouped by their first word, each group in the original order."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for marker in markers:
+        groups.setdefault(marker[0], []).append(marker)
+    return groups
+
+
+_NEGATIVE = _by_first_word(NEGATIVE_MARKERS)
+_NEGATIVE_OPENING = _by_first_word((*NEGATIVE_MARKERS, ("no",)))
+_ATTRIBUTE = _by_first_word(ATTRIBUTE_MARKERS)
+_SETTING = _by_first_word(SETTING_MARKERS)
+_MARKER_WORDS = frozenset([*_NEGATIVE_OPENING, *_ATTRIBUTE, *_SETTING, "in"])
+
+
+def _match(lower: list[str], at: int, markers: dict[str, list[tuple[str, ...]]]) -> int:
+    """The length of the first of ``markers`` that starts at ``lower[at]``, else 0."""
+    for marker in markers.get(lower[at], ()):
+        if tuple(lower[at : at + len(marker)]) == marker:
+            return len(marker)
+    return 0
 
 
 def _takes_object(following: str | None) -> bool:
@@ -213,10 +248,16 @@ def _content(words: str) -> list[str]:
 
 def _only_style(words: str) -> bool:
     """Whether ``words`` name only a medium or style ("watercolor", "in pixel art style")."""
-    padded = f" {' '.join(_content(words))} "
+    content = _content(words)
+    if not content or not all(w in _STYLE_VOCABULARY for w in content):
+        return False  # a word no phrase or filler covers: settled without the phrase scan
+    padded = f" {' '.join(content)} "
     for phrase in STYLE_PHRASES:
         padded = padded.replace(f" {phrase} ", " ")
-    return bool(_content(words)) and all(w in STYLE_FILLERS for w in padded.split())
+    return all(w in STYLE_FILLERS for w in padded.split())
+
+
+_STYLE_VOCABULARY = STYLE_FILLERS | {w for phrase in STYLE_PHRASES for w in phrase.split()}
 
 
 def _only_mood(words: str) -> bool:

@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from .._bible import Bible
 from .._google._connection import GoogleConnection
-from .._google._models import DEFAULT_ENHANCER_MODEL
+from .._google._models import announce, info_for, pick
+from .._options import ThinkingLevel
 from .._prompt import PromptSpec
 from ..styles import StylePreset
 from ._gemini_base import SYSTEM_INSTRUCTION, GeminiSpecEnhancer, fence
@@ -39,8 +40,15 @@ class GeminiEnhancer(GeminiSpecEnhancer):
     google-genai: arguments first, then ``GOOGLE_API_KEY`` / ``GEMINI_API_KEY``,
     ``GOOGLE_GENAI_USE_VERTEXAI``, ``GOOGLE_CLOUD_PROJECT``, ``GOOGLE_CLOUD_LOCATION``.
 
+    Without ``model=`` (and without ``PROMPTFORGE_ENHANCER_MODEL``) the model is the first
+    of the catalogue's ``enhancer`` preferences these credentials can use, found by one
+    ``models.list`` call on the first request (no network call at construction; until
+    then ``model`` is the first preference). Thinking is kept ``"low"`` by default (a
+    rewrite, not a proof), sent only to models that offer that level; thinking tokens are
+    counted in ``EnhancedPrompt.usage["thinking"]`` (and in ``"output"``, as billed).
+
     Args:
-        model: the Gemini text model (default: ``DEFAULT_ENHANCER_MODEL``).
+        model: the Gemini text model, used as is (default: resolved by role, see above).
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
@@ -48,6 +56,7 @@ class GeminiEnhancer(GeminiSpecEnhancer):
         temperature: sampling temperature for the spec.
         max_output_tokens: the answer's token budget; doubled (x4) once if the model
             runs out (``MAX_TOKENS``).
+        thinking: the thinking level (``None``: the model's own default).
 
     Raises:
         ConfigurationError: no credentials could be found (names what to set).
@@ -58,7 +67,7 @@ class GeminiEnhancer(GeminiSpecEnhancer):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_ENHANCER_MODEL,
+        model: str | None = None,
         client: Client | None = None,
         api_key: str | None = None,
         vertexai: bool | None = None,
@@ -69,13 +78,16 @@ class GeminiEnhancer(GeminiSpecEnhancer):
         timeout: float | None = 60.0,
         temperature: float = 0.4,
         max_output_tokens: int = 2048,
+        thinking: ThinkingLevel | None = "low",
     ) -> None:
-        self.model = model
+        self.model, named = pick(model, "enhancer")
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
+        self.thinking = thinking
         self._google = GoogleConnection(
             self,
-            model=model,
+            model=self.model,
+            role=None if named else "enhancer",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -85,6 +97,8 @@ class GeminiEnhancer(GeminiSpecEnhancer):
             base_url=base_url,
             timeout=timeout,
         )
+        if named:
+            announce(info_for(self.model, "gemini-text"))
 
     async def aclose(self) -> None:
         await self._google.aclose()
@@ -115,16 +129,24 @@ class GeminiEnhancer(GeminiSpecEnhancer):
     ) -> types.GenerateContentResponse:
         from google.genai import types
 
+        self.model = model = await self._google.resolved_model()
+        levels = info_for(model, "gemini-text").thinking_levels
+        thinking = (
+            types.ThinkingConfig(thinking_level=types.ThinkingLevel(self.thinking.upper()))
+            if self.thinking in levels and self.thinking is not None
+            else None
+        )
         config = types.GenerateContentConfig(
             system_instruction=instruction,
             response_mime_type="application/json",
             response_schema=_response_schema(answer),
             temperature=self.temperature,
             max_output_tokens=budget,
+            thinking_config=thinking,
         )
         with self._google.errors():
             return await self._google.client().aio.models.generate_content(
-                model=self._google.model, contents=contents, config=config
+                model=model, contents=contents, config=config
             )
 
 

@@ -170,7 +170,11 @@ def _colour_name(name: str, rgb: RGB) -> str:
     """A palette entry as words: its own name, or the nearest named colour for a hex one."""
     if not name.startswith("#"):
         return name
-    return min(COLOURS, key=lambda word: sum((a - b) ** 2 for a, b in zip(COLOURS[word], rgb)))
+
+    def distance(word: str) -> int:
+        return sum((a - b) ** 2 for a, b in zip(COLOURS[word], rgb, strict=True))
+
+    return min(COLOURS, key=distance)
 
 
 def _registered(name: str | None) -> StylePreset | None:

@@ -5,6 +5,7 @@ Pillow is imported inside ``draw_card`` only, so importing promptforge never loa
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import random
@@ -236,9 +237,19 @@ def _wrap(draw: ImageDraw, text: str, font: Any, width: float) -> list[str]:
         else:
             lines.append(current)
             current = word
-        while draw.textlength(current, font=font) > width and len(current) > 1:
-            current = current[:-1]
+        if len(current) > 1 and draw.textlength(current, font=font) > width:
+            current = current[: max(1, _fitting(draw, current, font, width))]
     return [*lines, current] if current else lines or [""]
+
+
+def _fitting(draw: ImageDraw, word: str, font: Any, width: float) -> int:
+    """How many leading characters of ``word`` fit in ``width``: a bisection, so a long
+    word costs log(n) measures, not n."""
+
+    def too_wide(count: int) -> bool:
+        return draw.textlength(word[:count], font=font) > width
+
+    return bisect.bisect_left(range(1, len(word) + 1), True, key=too_wide)
 
 
 def _on(rgb: RGB) -> RGB:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .._conversation import Conversation, Turn
 from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
-from .._google._models import DEFAULT_IMAGE_MODEL, image_model
+from .._google._models import announce, image_capabilities, info_for, pick
 from .._google._responses import finish_reason, raise_if_blocked
 from .._google._turns import continues, model_turn, to_contents, user_turn
 from .._image import GeneratedImage, GenerationOutput
@@ -22,15 +22,16 @@ if TYPE_CHECKING:
 
 
 class GeminiImageGenerator(Generator):
-    """Gemini image models (``gemini-2.5-flash-image``, ``gemini-3.1-flash-image``,
-    ``gemini-3-pro-image``): the default Google generator, replacing Imagen.
+    """Gemini native image models: the default Google generator, replacing Imagen.
 
-    One image per call (the pipeline makes ``n`` concurrent calls); aspect ratios from 1:1
-    to 21:9; ``image_size`` 1K/2K/4K where the model has them; no negative prompt (the
-    pipeline folds it into the prompt with a warning). Text the model returns beside the
-    image is kept as ``GeneratedImage.metadata["note"]``, its thought text (with
-    ``thinking`` set) as ``metadata["thoughts"]``; interim thought images are dropped. An
-    answer without an image (a refusal or a safety block) raises ``ContentBlockedError``.
+    One image per call (the pipeline makes ``n`` concurrent calls); each model's aspect
+    ratios (1:1 to 21:9, and 1:8 to 8:1 on the newest flash models), ``image_size`` (512 to
+    4K) and ``thinking`` levels where it has them, from the model catalogue
+    (``promptforge models``); no negative prompt (the pipeline folds it into the prompt
+    with a warning). Text the model returns beside the image is kept as
+    ``GeneratedImage.metadata["note"]``, its thought text (with ``thinking`` set) as
+    ``metadata["thoughts"]``; interim thought images are dropped. An answer without an
+    image (a refusal or a safety block) raises ``ContentBlockedError``.
 
     References go as inline images, each after a label naming its role, before the prompt;
     ones larger than the model's input are downscaled first (said in ``warnings``). Each
@@ -40,8 +41,13 @@ class GeminiImageGenerator(Generator):
     Works with an API key or Vertex AI (location defaults to ``global``), configured like
     google-genai: arguments first, then the environment.
 
+    Without ``model=`` (and without ``PROMPTFORGE_IMAGE_MODEL``) the model is the first of
+    the catalogue's ``image`` preferences these credentials can use, found by one
+    ``models.list`` call on the first ``generate`` (no network call at construction);
+    until then ``model`` and ``capabilities`` are the first preference's.
+
     Args:
-        model: the Gemini image model (default ``DEFAULT_IMAGE_MODEL``).
+        model: the Gemini image model, used as is (default: resolved by role, see above).
         client: a ready ``google.genai.Client``, used as is.
         api_key, vertexai, project, location, credentials: connection settings.
         base_url: a different endpoint (a proxy, or a local server in tests).
@@ -56,7 +62,7 @@ class GeminiImageGenerator(Generator):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_IMAGE_MODEL,
+        model: str | None = None,
         client: Client | None = None,
         api_key: str | None = None,
         vertexai: bool | None = None,
@@ -66,11 +72,12 @@ class GeminiImageGenerator(Generator):
         base_url: str | None = None,
         timeout: float | None = 120.0,
     ) -> None:
-        self.model = model
-        self._info = image_model(model, "gemini-image")
+        self.model, named = pick(model, "image")
+        self._info = info_for(self.model, "gemini-image")
         self._google = GoogleConnection(
             self,
-            model=model,
+            model=self.model,
+            role=None if named else "image",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -81,6 +88,8 @@ class GeminiImageGenerator(Generator):
             timeout=timeout,
             default_location="global",
         )
+        if named:
+            announce(self._info)
 
     async def aclose(self) -> None:
         await self._google.aclose()
@@ -90,9 +99,10 @@ class GeminiImageGenerator(Generator):
 
     @property
     def capabilities(self) -> GeneratorCapabilities:
-        return self._info.capabilities
+        return image_capabilities(self._info)
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
+        options = await self._resolve(options)
         turn, warnings = await asyncio.to_thread(user_turn, prompt.text, options.references)
         return await self._answer((), turn, options, warnings, options.aspect_ratio)
 
@@ -100,6 +110,7 @@ class GeminiImageGenerator(Generator):
         self, image: GeneratedImage, instruction: str, options: ImageOptions
     ) -> GenerationOutput:
         """Edit ``image``: continue its conversation when this model made it, else send it."""
+        options = await self._resolve(options)
         model = self._google.model
         held = continues(image, type(self).__name__, model)
         warnings = []
@@ -177,3 +188,18 @@ class GeminiImageGenerator(Generator):
             for data in blobs
         ]
         return GenerationOutput(images=images[: options.n], warnings=warnings)
+
+    async def _resolve(self, options: ImageOptions) -> ImageOptions:
+        """Settle the model on first use; options checked against the first preference are
+        checked again when another model was chosen.
+
+        Raises:
+            InvalidRequestError: the chosen model cannot take ``options``.
+        """
+        model = await self._google.resolved_model()
+        if model == self.model:
+            return options
+        from .._adapt import plan
+
+        self.model, self._info = model, info_for(model, "gemini-image")
+        return plan(options, self.capabilities, strict=False).options

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from .._google._connection import GoogleConnection
-from .._google._imagen import Prediction, announce_retirement, imagen_config, imagen_output
-from .._google._models import DEFAULT_IMAGEN_MODEL, image_model
+from .._google._imagen import Prediction, imagen_config, imagen_output
+from .._google._models import announce, image_capabilities, info_for
 from .._image import GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
+from ..models._resolve import first_choice
 from ._base import Generator, GeneratorCapabilities
 
 if TYPE_CHECKING:
@@ -21,19 +23,21 @@ if TYPE_CHECKING:
 class ImagenGenerator(Generator):
     """Imagen on Vertex AI (google-genai serves Imagen on Vertex only).
 
-    A per-model capability table drives validation and adaptation: sample counts, aspect
-    ratios, negative prompt (rejected by imagen-3.0-generate-002 and later: the pipeline
+    The model catalogue's capabilities drive validation and adaptation: sample counts, aspect
+    ratios, negative prompt (rejected by all but the first Imagen 3 models: the pipeline
     folds it into the prompt), seed (needs the watermark off: turned off with a warning),
     image size, and Imagen's own prompt rewriter, whose rewritten prompt is kept as
     ``GeneratedImage.revised_prompt``.
 
-    Google discontinued the Imagen endpoints during 2026 (see ``promptforge._google.
-    _models``); a retired model is announced once in the log and its 404 names the
+    Google shut the Imagen endpoints down in 2026 (see ``promptforge.models``); a retired
+    model is announced once in the log and its 404 names the shutdown date and the
     replacement. New code should use ``GeminiImageGenerator``.
 
     Args:
-        model: the Imagen model (default ``DEFAULT_IMAGEN_MODEL``).
+        model: the Imagen model (default: the catalogue's ``imagen`` role).
         client: a ready ``google.genai.Client`` made with ``vertexai=True``, used as is.
+        vertexai: always ``True`` (accepted as google-genai's backends take it); ``False``
+            raises ``ConfigurationError``.
         project, location, credentials: Vertex AI settings (else the environment).
         base_url: a different endpoint (a proxy, or a local server in tests).
         timeout: seconds per HTTP request.
@@ -47,8 +51,9 @@ class ImagenGenerator(Generator):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_IMAGEN_MODEL,
+        model: str | None = None,
         client: Client | None = None,
+        vertexai: bool = True,
         project: str | None = None,
         location: str | None = None,
         credentials: Credentials | None = None,
@@ -56,14 +61,15 @@ class ImagenGenerator(Generator):
         base_url: str | None = None,
         timeout: float | None = 120.0,
     ) -> None:
+        model = model or first_choice("imagen")
         self.model = model
-        self._info = image_model(model, "imagen")
+        self._info = info_for(model, "imagen")
         self._google = GoogleConnection(
             self,
             model=model,
             client=client,
             api_key=api_key,
-            vertexai=True,
+            vertexai=vertexai,
             project=project,
             location=location,
             credentials=credentials,
@@ -71,9 +77,7 @@ class ImagenGenerator(Generator):
             timeout=timeout,
             vertex_only=True,
         )
-        # google-genai warns on every generate_images call; we say it once, with the fix.
-        warnings.filterwarnings("ignore", message="The generate_images method is deprecated")
-        announce_retirement(self._info)
+        announce(self._info)
 
     async def aclose(self) -> None:
         await self._google.aclose()
@@ -83,14 +87,14 @@ class ImagenGenerator(Generator):
 
     @property
     def capabilities(self) -> GeneratorCapabilities:
-        return self._info.capabilities
+        return image_capabilities(self._info)
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         from google.genai import types
 
         config, notes = imagen_config(options, self.capabilities)
         with self._google.errors():
-            response = await self._google.client().aio.models.generate_images(
+            response = await _generate_images(self._google.client())(
                 model=self._google.model,
                 prompt=prompt.text,
                 config=types.GenerateImagesConfig(**config),
@@ -104,3 +108,12 @@ class ImagenGenerator(Generator):
             for item in response.generated_images or []
         )
         return imagen_output(self._google.model, predictions, seed=options.seed, notes=notes)
+
+
+def _generate_images(client: Client) -> Callable[..., Awaitable[Any]]:
+    """``generate_images`` without google-genai's deprecation warning: the method under its
+    once-only warning wrapper. The retirement is said by ``announce`` when the generator is built,
+    with the fix, and the app's warning filters are never touched."""
+    method = client.aio.models.generate_images
+    plain = getattr(method, "__wrapped__", None)  # set by functools.wraps on the wrapper
+    return partial(plain, client.aio.models) if plain is not None else method

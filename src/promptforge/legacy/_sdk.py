@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -40,7 +42,8 @@ class SDK:
     migrate: str
     """What promptforge offers instead."""
     repeats: tuple[str, ...] = ()
-    """Upstream warnings some releases repeat on every call (regexes), silenced after ours."""
+    """Upstream warnings some releases repeat on every model built (regexes), silenced
+    around the adapter's own SDK calls (``quietly``)."""
 
 
 GENERATIVEAI = SDK(
@@ -98,9 +101,17 @@ def load(sdk: SDK) -> ModuleType:
                 f"{sdk.module} cannot be imported ({exc}); {INSTALL} installs a release that has it"
             ) from None
     _announce(sdk, [str(warning.message) for warning in caught])
-    for pattern in sdk.repeats:
-        warnings.filterwarnings("ignore", message=pattern)
     return module
+
+
+@contextmanager
+def quietly(sdk: SDK) -> Iterator[None]:
+    """Run SDK code with the warnings it repeats on every call silenced (said once already
+    by ``load``); the app's warning filters are restored on the way out."""
+    with warnings.catch_warnings():
+        for pattern in sdk.repeats:
+            warnings.filterwarnings("ignore", message=pattern)
+        yield
 
 
 def _announce(sdk: SDK, upstream: list[str]) -> None:

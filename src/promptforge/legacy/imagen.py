@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING, Any
 from .. import _guard
 from .._errors import ConfigurationError
 from .._google._errors import translate
-from .._google._imagen import Prediction, announce_retirement, imagen_config, imagen_output
-from .._google._models import DEFAULT_IMAGEN_MODEL, image_model
+from .._google._imagen import Prediction, imagen_config, imagen_output
+from .._google._models import announce, image_capabilities, info_for
+from .._google._redact import token_of
 from .._google._settings import resolve
 from .._image import GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from ..generators._base import Generator, GeneratorCapabilities
-from ._sdk import VISION, load
+from ..models._resolve import first_choice
+from ._sdk import VISION, load, quietly
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -57,7 +59,7 @@ class LegacyImagenGenerator(Generator):
     arguments the generator uses it as the app set it; with them it calls ``vertexai.init``.
 
     Args:
-        model: the Imagen model (default ``DEFAULT_IMAGEN_MODEL``).
+        model: the Imagen model (default: the catalogue's ``imagen`` role).
         project, location: Vertex AI project and region (else ``GOOGLE_CLOUD_PROJECT``,
             ``GOOGLE_CLOUD_LOCATION``).
         credentials: google-auth credentials (else application default credentials).
@@ -74,7 +76,7 @@ class LegacyImagenGenerator(Generator):
     def __init__(
         self,
         *,
-        model: str = DEFAULT_IMAGEN_MODEL,
+        model: str | None = None,
         project: str | None = None,
         location: str | None = None,
         credentials: Credentials | None = None,
@@ -82,9 +84,10 @@ class LegacyImagenGenerator(Generator):
         api_transport: str | None = None,
         timeout: float | None = 120.0,
     ) -> None:
+        model = model or first_choice("imagen")
         self.model = model
         self.timeout = timeout
-        self._info = image_model(model, "imagen")
+        self._info = info_for(model, "imagen")
         self._vision = load(VISION)
         given = {
             "credentials": credentials,
@@ -107,20 +110,20 @@ class LegacyImagenGenerator(Generator):
             )
         self._loaded: Any = None
         self._lock = threading.Lock()
-        announce_retirement(self._info)
+        announce(self._info)
 
     def __repr__(self) -> str:
         return f"LegacyImagenGenerator(model={self.model!r})"
 
     @property
     def capabilities(self) -> GeneratorCapabilities:
-        return self._info.capabilities
+        return image_capabilities(self._info)
 
     async def generate(self, prompt: EnhancedPrompt, options: ImageOptions) -> GenerationOutput:
         _guard.check_backend(self)
         config, notes = imagen_config(options, self.capabilities)
         parameters = _parameters(config, notes)
-        with translate(model=self.model):
+        with translate(model=self.model, secrets=self._secrets()):
             response = await asyncio.to_thread(self._predict, prompt.text, parameters)
         predictions = (
             Prediction(
@@ -134,6 +137,12 @@ class LegacyImagenGenerator(Generator):
         )
         return imagen_output(self.model, predictions, seed=options.seed, notes=notes)
 
+    def _secrets(self) -> list[str | None]:
+        """The tokens to mask: the SDK's configured credentials' (read without loading them)."""
+        from google.cloud.aiplatform import initializer
+
+        return [token_of(getattr(initializer.global_config, "_credentials", None))]
+
     def _predict(self, text: str, parameters: dict[str, Any]) -> Any:
         endpoint = self._image_model()._endpoint  # generate_images' own endpoint, see above
         return endpoint.predict(
@@ -145,7 +154,8 @@ class LegacyImagenGenerator(Generator):
         with self._lock:
             if self._loaded is None:
                 try:
-                    self._loaded = self._vision.ImageGenerationModel.from_pretrained(self.model)
+                    with quietly(VISION):
+                        self._loaded = self._vision.ImageGenerationModel.from_pretrained(self.model)
                 except Exception as exc:
                     raise _unwrapped(exc, self.model) from None
             return self._loaded
