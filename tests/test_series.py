@@ -377,3 +377,37 @@ def test_gallery_writes_a_page_for_any_batch_folder(tmp_path: Path) -> None:
     assert all((tmp_path / link).is_file() for link in parser.links)
     with pytest.raises(FileNotFoundError):
         write_gallery(tmp_path / next(p.name for p in tmp_path.iterdir() if p.is_dir()))
+
+
+class _BrokenJudge:
+    async def judge(self, prompt: EnhancedPrompt, image: GeneratedImage) -> _Verdict:
+        raise TransientError("judge down", status=503)
+
+
+def test_a_failing_judge_leaves_items_unscored_and_says_so() -> None:
+    pipe = Pipeline(BibleEnhancer(), FakeGenerator(), retry=RetryPolicy(max_attempts=1))
+    pipe._judge = _BrokenJudge()  # type: ignore[attr-defined]
+    series = pipe.series(IDEAS[:2])
+    assert series.ok
+    assert series.coherence.scores == (None, None)
+    assert any("the judge failed (TransientError)" in w for w in series.warnings)
+
+
+class _NoBible(BibleEnhancer):
+    async def bible(self, ideas: Sequence[str], style: StylePreset | None) -> Bible:
+        raise TransientError("enhancer down", status=503)
+
+
+@pytest.mark.parametrize("on_error", ["raise", "fallback"])
+def test_a_bible_that_cannot_be_written(on_error: str) -> None:
+    pipe = Pipeline(_NoBible(), FakeGenerator(), retry=RetryPolicy(max_attempts=1),
+                    on_enhance_error=on_error)  # type: ignore[arg-type]  # fmt: skip
+    if on_error == "raise":
+        with pytest.raises(TransientError):
+            pipe.series(IDEAS[:2], style="watercolor")
+        return
+    series = pipe.series(IDEAS[:2], style="watercolor")
+    assert (
+        series.bible.style == "watercolor painting, soft washes of pigment, visible paper texture"
+    )
+    assert any("could not be written" in w for w in series.warnings)
