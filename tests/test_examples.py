@@ -76,3 +76,16 @@ def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
 def test_examples_do_not_promise_what_exists_already() -> None:
     for example in EXAMPLES.glob("*.py"):
         assert "later release" not in example.read_text("utf-8"), example.name
+
+
+def test_series_example_saves_a_storyboard_with_its_page(tmp_path: Path) -> None:
+    from promptforge import SeriesResult
+
+    out = run("series.py", str(tmp_path))
+    (folder,) = (p for p in tmp_path.iterdir() if p.is_dir())
+    series = SeriesResult.load(folder)
+    assert len(series.items) == 4
+    assert series.coherence.worst == 2  # the neon magenta sign, off-palette on purpose
+    assert (folder / "index.html").is_file()
+    assert (folder / "contact.png").is_file()
+    assert f"saved: {folder}/index.html" in out

@@ -8,6 +8,7 @@ looks at the images and the pipeline fixes them in rounds.
 >>> from promptforge import Pipeline
 """
 
+from ._bible import Bible
 from ._drain import Drain
 from ._errors import (
     BackendError,
@@ -27,6 +28,7 @@ from ._reference import Reference
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, Round, StageReport, SucceededResult
 from ._retry import RetryPolicy
+from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
 from ._store import ResultStore, ResumeReport
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
@@ -38,6 +40,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
+    "Bible",
     "Check",
     "ConfigurationError",
     "ContentBlockedError",
@@ -67,6 +70,9 @@ __all__ = [
     "ResumeReport",
     "RetryPolicy",
     "Round",
+    "SeriesCoherence",
+    "SeriesItem",
+    "SeriesResult",
     "StageReport",
     "StylePreset",
     "SucceededResult",

@@ -33,6 +33,8 @@ from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
 from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds, split_item
 from ._run import RunState, Tally, backend_name
+from ._series import Anchor, run_series
+from ._series_result import Consistency, SeriesResult
 from ._store import ResultStore, made_by
 from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
@@ -359,9 +361,7 @@ class Pipeline:
                 store = out_dir
             else:  # a folder: this stream opens (and locks) it, and closes it at the end
                 store = exit_stack.enter_context(ResultStore(out_dir))
-            maker = made_by(
-                {"enhance": _report(self.enhancer), "generate": _report(self.generator)}
-            )
+            maker = self._made_by()
 
             async def one(index: int, item: BatchItem) -> GenerationResult:
                 state = RunState(None, index=index)
@@ -385,6 +385,53 @@ class Pipeline:
             async with aclosing(as_completed(one, items, limit)) as results:
                 async for result in results:
                     yield result
+
+    async def aseries(
+        self,
+        ideas: Iterable[str],
+        *,
+        style: Style = None,
+        consistency: Consistency = "reference",
+        anchor: Anchor | None = None,
+        min_coherence: float | None = None,
+        max_rounds: int = 1,
+        concurrency: int = 8,
+        out_dir: str | Path | None = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> SeriesResult:
+        """Many ideas, one look: a storyboard, a product line, a children's book.
+
+        The enhancer writes the bible once (the levers every image shares; every item's
+        prompt keeps them verbatim). The first idea runs first and its image is the anchor
+        (or ``anchor=``, an image of yours). With ``consistency="reference"`` and a
+        generator that takes references, every later item gets the anchor as a style
+        reference, and the first image as a character reference for each recurring subject
+        it names, within the generator's limits; the rest run ``concurrency`` at once.
+        Each item is scored against the anchor (by the judge when the pipeline has one,
+        else by colour statistics); items under ``min_coherence`` are made again, the
+        anchor as reference, up to ``max_rounds`` times in all, keeping the best.
+
+        Never raises for one item: a failed item's result has ``ok=False``. With
+        ``out_dir``, results are saved to ``out_dir/<series id>/`` as they finish, the
+        series is saved there at the end (``SeriesResult.save``), and a re-run with the
+        same ideas, style, options and anchor resumes it.
+
+        Raises:
+            InvalidRequestError: bad ideas, options or anchor, before any backend call.
+            BackendError: the enhancer could not write the bible.
+        """
+        return await run_series(
+            self,
+            ideas,
+            style=style,
+            consistency=consistency,
+            anchor=anchor,
+            min_coherence=min_coherence,
+            max_rounds=max_rounds,
+            concurrency=concurrency,
+            out_dir=out_dir,
+            options=options,
+        )
 
     # -- sync twins ---------------------------------------------------------------------
 
@@ -459,7 +506,38 @@ class Pipeline:
         )
         return run_sync(many)
 
+    def series(
+        self,
+        ideas: Iterable[str],
+        *,
+        style: Style = None,
+        consistency: Consistency = "reference",
+        anchor: Anchor | None = None,
+        min_coherence: float | None = None,
+        max_rounds: int = 1,
+        concurrency: int = 8,
+        out_dir: str | Path | None = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> SeriesResult:
+        """Sync twin of ``aseries``."""
+        series = self.aseries(
+            ideas,
+            style=style,
+            consistency=consistency,
+            anchor=anchor,
+            min_coherence=min_coherence,
+            max_rounds=max_rounds,
+            concurrency=concurrency,
+            out_dir=out_dir,
+            **options,
+        )
+        return run_sync(series)
+
     # -- stages -------------------------------------------------------------------------
+
+    def _made_by(self) -> str:
+        """Who makes this pipeline's results, as resume matches saved ones (``made_by``)."""
+        return made_by({"enhance": _report(self.enhancer), "generate": _report(self.generator)})
 
     async def _rounds(self, result: GenerationResult, rounds: Rounds | None) -> GenerationResult:
         """``result`` judged and fixed in rounds (``_rounds.run_rounds``), or as it is."""

@@ -1,5 +1,5 @@
-"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``styles``,
-``models``.
+"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``series``,
+``gallery``, ``styles``, ``models``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ._cli_edit import add_edit_command
 
     add_edit_command(commands, common)
+    from ._cli_series import add_series_commands
+
+    add_series_commands(commands, common)
 
     enhance = commands.add_parser("enhance", parents=[common], help="the prompt only, no image")
     enhance.add_argument("prompt", help="the idea, in a few words")

@@ -556,6 +556,29 @@ def judge_answering(no: dict[str, dict[str, str]] | None = None) -> Callable[[Re
     return answer
 
 
+# -- series: the bible (issue 14) --------------------------------------------------------
+
+
+def bible(**fields: Any) -> Reply:
+    """A structured-output answer carrying a series ``Bible`` as JSON text."""
+    return text(json.dumps(fields))
+
+
+def series_answer(bible_fields: dict[str, Any]) -> Callable[[Recorded], Reply]:
+    """Answer a bible request (its system instruction names the bible) with ``bible_fields``
+    and any other ``generateContent`` with a spec whose subject is the request's idea."""
+
+    def answer(request: Recorded) -> Reply:
+        system = request.body.get("systemInstruction", {}).get("parts", [{}])[0].get("text", "")
+        if "series bible" in system:
+            return bible(**bible_fields)
+        words = turns(request)[-1]["parts"][0]["text"]
+        idea = words.split("<idea>\n", 1)[-1].split("\n</idea>", 1)[0]
+        return spec(subject=idea, setting="somewhere", lighting="its own light")
+
+    return answer
+
+
 def serve(config: dict[str, Any]) -> None:
     """Run a server on an asyncio front end until stdin closes; print its URL first.
 

@@ -12,7 +12,7 @@ from abc import abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._errors import BackendError, InvalidRequestError
 from .._google._responses import answer_parts, finish_reason, raise_if_blocked
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from google.genai import types
 
 T = TypeVar("T")
+Answer = TypeVar("Answer", bound=BaseModel)
+Call = Callable[[str, int], Awaitable["types.GenerateContentResponse"]]
 
 SYSTEM_INSTRUCTION = """\
 You are a prompt engineer for a text-to-image diffusion model. You turn a short idea into \
@@ -104,12 +106,18 @@ class GeminiSpecEnhancer(Enhancer):
 
     async def _ask(self, contents: str) -> tuple[PromptSpec, dict[str, int]]:
         """One spec from Gemini: a larger budget once on MAX_TOKENS, one re-ask on bad JSON."""
+        return await self._ask_for(PromptSpec, contents, self._generate)
+
+    async def _ask_for(
+        self, answer: type[Answer], contents: str, call: Call
+    ) -> tuple[Answer, dict[str, int]]:
+        """One ``answer`` from Gemini through ``call``, with ``ask_json``'s budget and re-ask."""
         return await ask_json(
-            lambda budget: self._generate(contents, budget),
-            PromptSpec.model_validate_json,
+            lambda budget: call(contents, budget),
+            answer.model_validate_json,
             model=self.model,
             budget=self.max_output_tokens,
-            what="a valid PromptSpec",
+            what=f"a valid {answer.__name__}",
         )
 
 
