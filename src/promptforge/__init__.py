@@ -7,8 +7,11 @@ composes the two with retries and returns a ``GenerationResult``.
 >>> from promptforge import Pipeline
 """
 
+from ._budget import Estimate
+from ._cost import Cost
 from ._errors import (
     BackendError,
+    BudgetExceededError,
     ConfigurationError,
     ContentBlockedError,
     InvalidRequestError,
@@ -20,12 +23,14 @@ from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._options import MAX_PROMPT_CHARS, ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
+from ._provenance import Provenance, read_provenance, strip_provenance
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
 from ._retry import RetryPolicy
 from ._store import ResultStore, ResumeReport
+from ._usage import Usage
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .styles import StylePreset
@@ -35,12 +40,15 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
+    "BudgetExceededError",
     "ConfigurationError",
     "ContentBlockedError",
+    "Cost",
     "EnhanceRequest",
     "EnhancedPrompt",
     "Enhancer",
     "ErrorInfo",
+    "Estimate",
     "FilteredImage",
     "FunctionEnhancer",
     "GeneratedImage",
@@ -53,6 +61,7 @@ __all__ = [
     "Pipeline",
     "PromptSpec",
     "PromptforgeError",
+    "Provenance",
     "RateLimit",
     "RateLimitedError",
     "Reference",
@@ -64,6 +73,9 @@ __all__ = [
     "StylePreset",
     "SucceededResult",
     "TransientError",
+    "Usage",
+    "read_provenance",
+    "strip_provenance",
 ]
 
 # Tracebacks and reprs show the public home of each name, not its private module.

@@ -153,9 +153,7 @@ async def run_edit(
         )
         for outcome in outcomes:
             if isinstance(outcome, GenerationOutput):
-                state.images.extend(outcome.images)
-                state.filtered.extend(outcome.filtered)
-                state.warnings.extend(outcome.warnings)
+                state.take(outcome, tally, edit_options.image_size)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures and not state.images:
             raise failures[0]

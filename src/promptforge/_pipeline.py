@@ -33,6 +33,7 @@ from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
 from ._run import RunState, Tally, backend_name
 from ._store import ResultStore, made_by
+from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
 from .styles import StylePreset
@@ -399,10 +400,12 @@ class Pipeline:
         attempt = call or self.enhancer.enhance
         try:
             with state.stage("enhance", self.enhancer) as tally:
-                return await self.enhance_retry.call(
+                prompt = await self.enhance_retry.call(
                     lambda: _limited(self._enhance_limiter, lambda: attempt(enhance_request)),
                     on_attempt=tally,
                 )
+                tally.usage += Usage.from_counts(prompt.usage)
+                return prompt
         except BackendError as exc:
             if self.on_enhance_error != "fallback":
                 raise
@@ -425,9 +428,7 @@ class Pipeline:
             failures = [o for o in outcomes if isinstance(o, BaseException)]
             for outcome in outcomes:
                 if isinstance(outcome, GenerationOutput):
-                    state.images.extend(outcome.images)
-                    state.filtered.extend(outcome.filtered)
-                    state.warnings.extend(outcome.warnings)
+                    state.take(outcome, tally, options.image_size)
             if failures and not state.images:
                 raise failures[0]
             for failure in failures:  # some calls failed, but what was paid for is kept
