@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from pydantic import Field
 
 from ._adapt import Plan
 from ._cost import Priced, price_stage
-from ._errors import InvalidRequestError
+from ._errors import BudgetExceededError, InvalidRequestError
 from ._model import FrozenMap, Model
 from ._usage import Usage, add_usage
+
+K = TypeVar("K", bound=str)
 
 TYPICAL: dict[str, Usage] = {
     "enhance": Usage(input_tokens=900, output_tokens=400, thinking_tokens=1500),
@@ -102,7 +106,7 @@ class Estimator:
             prices_as_of=min(dates) if dates else None,
         )
 
-    def measure(self, usage: dict[str, Usage]) -> None:
+    def measure(self, usage: Mapping[K, Usage]) -> None:
         """Remember an item's usage: later estimates allow the most any item used."""
         for name, used in usage.items():
             seen = self.measured.get(name, Usage())
@@ -159,3 +163,45 @@ class Budget:
             f"budget: not started; its estimated ${usd:.4f} would pass the budget of "
             f"${self.limit:.2f} (${self.spent:.4f} spent, ${self.reserved:.4f} in flight)"
         )
+
+
+class Spender:
+    """A batch's budget and estimator together: ``admit`` before an item starts,
+    ``settle`` once it ended."""
+
+    def __init__(self, limit: float, estimator: Estimator) -> None:
+        self.budget = Budget(limit)
+        self.estimator = estimator
+
+    def check(self, run_plan: Plan) -> None:
+        """Refuse the budget up front when the prices it needs are unknown.
+
+        Raises:
+            InvalidRequestError: a price an item needs is not in the catalogue.
+        """
+        priced = self.estimator.price(self.estimator.usage(run_plan))
+        if priced.usd is None:
+            raise InvalidRequestError(
+                f"budget: cannot be checked: {priced.missing}; set the price in a model "
+                "catalogue file named by PROMPTFORGE_MODELS (see docs/cost.md), or run "
+                "without budget",
+                field="budget",
+            )
+
+    def admit(self, index: int, run_plan: Plan) -> None:
+        """Reserve item ``index``'s estimate.
+
+        Raises:
+            BudgetExceededError: it would pass the budget (nothing reserved).
+            InvalidRequestError: its own options need a price that is unknown.
+        """
+        self.check(run_plan)
+        usd = self.estimator.price(self.estimator.usage(run_plan)).usd
+        assert usd is not None
+        if not self.budget.reserve(index, usd):
+            raise BudgetExceededError(self.budget.refusal(usd))
+
+    def settle(self, index: int, cost: float | None, usage: Mapping[K, Usage]) -> None:
+        """Item ``index`` ended having cost ``cost`` and used ``usage``."""
+        self.budget.settle(index, cost)
+        self.estimator.measure(usage)

@@ -20,6 +20,7 @@ from ._batch import (
     check_shared,
     item_request,
 )
+from ._budget import Estimate, Estimator, Spender, Stager, check_budget
 from ._components import check_bool, check_enhancer, check_generator, check_optional
 from ._edit import EditTarget, run_edit
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
@@ -32,6 +33,7 @@ from ._request import Request, check_text, make_request
 from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
 from ._run import RunState, Tally, backend_name
+from ._runlog import RunLog, open_log
 from ._store import ResultStore, made_by
 from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
@@ -61,6 +63,9 @@ class Pipeline:
             preset adds are still folded for a generator without negative prompts.)
         enhance_rate_limit: requests per minute to the enhancer, shared by all tasks.
         generate_rate_limit: requests per minute to the generator, shared by all tasks.
+        log: record every run (its idea, prompt, models, usage, cost, outcome) in a SQLite
+            run log: ``True`` for the default file under ``PROMPTFORGE_HOME``, a path, or
+            a ``RunLog``. Off by default; see ``docs/cost.md``.
 
     Example:
         >>> pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
@@ -81,6 +86,7 @@ class Pipeline:
         strict: bool = False,
         enhance_rate_limit: RateLimit | None = None,
         generate_rate_limit: RateLimit | None = None,
+        log: str | Path | bool | RunLog | None = None,
     ) -> None:
         if on_enhance_error not in ("raise", "fallback"):
             raise InvalidRequestError(
@@ -99,6 +105,7 @@ class Pipeline:
         generate_rate = check_optional("generate_rate_limit", generate_rate_limit, RateLimit)
         self._enhance_limiter = Limiter(enhance_rate) if enhance_rate else None
         self._generate_limiter = Limiter(generate_rate) if generate_rate else None
+        self.log = open_log(log)
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -139,8 +146,8 @@ class Pipeline:
         """
         request = make_request(prompt, style, options)
         state = RunState(request)
-        await self._execute(state, self._plan(request))
-        return state.result()
+        run_plan = self._plan(request)
+        return await self._logged(state, self._execute(state, run_plan))
 
     async def aenhance(
         self, prompt: str, *, style: Style = None, negative_prompt: str | None = None
@@ -200,8 +207,7 @@ class Pipeline:
             )
         else:
             state.prompt = await self._enhance(state, revised)
-        await self._execute(state, run_plan)
-        return state.result()
+        return await self._logged(state, self._execute(state, run_plan))
 
     async def aedit(
         self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
@@ -228,6 +234,7 @@ class Pipeline:
             instruction,
             options,
             strict=self.strict,
+            record=self._record,
         )
 
     async def arun_many(
@@ -238,13 +245,14 @@ class Pipeline:
         style: Style = None,
         out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Run every prompt, at most ``concurrency`` at once; results in input order.
 
         Never raises for one item: a failed item is a result with ``ok=False`` and
         ``error`` set. Shared options are checked first and raise ``InvalidRequestError``.
-        ``out_dir`` and ``keep_images`` work as in ``stream``.
+        ``out_dir``, ``keep_images`` and ``budget`` work as in ``stream``.
         """
         stream = self.stream(
             prompts,
@@ -252,6 +260,7 @@ class Pipeline:
             style=style,
             out_dir=out_dir,
             keep_images=keep_images,
+            budget=budget,
             **options,
         )
         results = [result async for result in stream]
@@ -265,6 +274,7 @@ class Pipeline:
         style: Style = None,
         out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> AsyncGenerator[GenerationResult, None]:
         """Like ``arun_many``, but yield each result as it finishes (completion order).
@@ -284,10 +294,20 @@ class Pipeline:
         (``image.path`` and ``image.read()`` reach them), so a batch of any size runs in
         bounded memory; with ``keep_images=True`` resumed results carry their bytes too.
         See ``docs/scale.md`` for the resume rules.
+
+        With ``budget`` (USD), each item's cost is estimated from the catalogue's prices
+        before it starts, and an item that would take the batch past the budget is not
+        started: it comes back failed with ``BudgetExceededError``, nothing sent for it.
+        Unknown prices make a budget impossible to keep: ``InvalidRequestError`` at once.
+        See ``docs/cost.md``.
         """
         limit = check_concurrency(concurrency)
         items = check_prompts(prompts)
-        check_shared(style, options)  # fail fast on shared options
+        shared = check_shared(style, options)  # fail fast on shared options
+        spender = None
+        if check_budget(budget) is not None:
+            spender = Spender(float(budget or 0), Estimator(self._stagers()))
+            spender.check(plan(shared.options, self.generator.capabilities, strict=self.strict))
         with ExitStack() as exit_stack:
             if out_dir is None or isinstance(out_dir, ResultStore):
                 store = out_dir
@@ -297,7 +317,7 @@ class Pipeline:
                 {"enhance": _report(self.enhancer), "generate": _report(self.generator)}
             )
 
-            async def one(index: int, item: BatchItem) -> GenerationResult:
+            async def run(index: int, item: BatchItem) -> GenerationResult:
                 state = RunState(None, index=index)
                 try:
                     state.request = item_request(item, style, options)
@@ -306,6 +326,8 @@ class Pipeline:
                         done = store.take(state.request, maker, lazy=not keep_images)
                         if done is not None:
                             return store.resumed(done, index)
+                    if spender is not None:
+                        spender.admit(index, run_plan)
                     await self._execute(state, run_plan)
                 except Exception as exc:  # one item's failure never sinks the batch
                     return state.result(error=exc)
@@ -315,9 +337,39 @@ class Pipeline:
                     asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
                 )
 
+            async def one(index: int, item: BatchItem) -> GenerationResult:
+                result = await run(index, item)
+                if not result.resumed:
+                    if spender is not None:
+                        spender.settle(
+                            index, result.cost.usd if result.cost else None, result.usage
+                        )
+                    saved = store.root / result.id if store is not None and result.ok else None
+                    await self._record(result, saved)
+                return result
+
             async with aclosing(as_completed(one, items, limit)) as results:
                 async for result in results:
                     yield result
+
+    def estimate(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        style: Style = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> Estimate:
+        """What ``run_many(prompts, ...)`` would cost, from the catalogue's prices, with no
+        request sent: the images exactly, the tokens an allowance (``docs/cost.md``).
+        ``estimate.usd`` is None (and ``missing`` names the price) when a price is unknown.
+        """
+        check_shared(style, options)
+        caps = self.generator.capabilities
+        plans = [
+            plan(item_request(item, style, options).options, caps, strict=self.strict)
+            for item in check_prompts(prompts)
+        ]
+        return Estimator(self._stagers()).estimate(plans)
 
     # -- sync twins ---------------------------------------------------------------------
 
@@ -358,6 +410,7 @@ class Pipeline:
         style: Style = None,
         out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Sync twin of ``arun_many``."""
@@ -367,11 +420,19 @@ class Pipeline:
             style=style,
             out_dir=out_dir,
             keep_images=keep_images,
+            budget=budget,
             **options,
         )
         return run_sync(many)
 
     # -- stages -------------------------------------------------------------------------
+
+    def _stagers(self) -> dict[str, Stager]:
+        """The stages a run has, as the cost estimate needs them."""
+        return {
+            name: Stager(backend.model, offline=not backend.requires_network)
+            for name, backend in (("enhance", self.enhancer), ("generate", self.generator))
+        }
 
     def _plan(self, request: Request) -> Plan:
         _guard.check_backend(self.enhancer)
@@ -383,6 +444,22 @@ class Pipeline:
         if state.prompt is None:
             state.prompt = await self._enhance(state, state.request)
         await self._generate(state, state.prompt, run_plan)
+
+    async def _logged(self, state: RunState, work: Awaitable[None]) -> GenerationResult:
+        """Await ``work`` for ``state``; record the result (or the failure, re-raised) in the
+        run log when there is one."""
+        try:
+            await work
+        except Exception as exc:
+            await self._record(state.result(error=exc))
+            raise
+        result = state.result()
+        await self._record(result)
+        return result
+
+    async def _record(self, result: GenerationResult, folder: Path | None = None) -> None:
+        if self.log is not None:
+            await asyncio.to_thread(self.log.record, result, folder=folder)
 
     async def _enhance(
         self,
