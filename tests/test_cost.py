@@ -11,8 +11,8 @@ import pytest
 from promptforge import (
     BudgetExceededError,
     GenerationResult,
-    InvalidRequestError,
     GeneratorCapabilities,
+    InvalidRequestError,
     Pipeline,
     Usage,
 )
@@ -140,7 +140,8 @@ def test_a_budget_stops_the_batch_before_the_item_that_would_pass_it(
         assert refused.error is not None
         assert refused.error.type == "BudgetExceededError"
         assert "would pass the budget of $0.35" in refused.error.message
-        assert refused.cost is not None and refused.cost.usd == 0.0
+        assert refused.cost is not None
+        assert refused.cost.usd == 0.0
         with pytest.raises(BudgetExceededError):
             refused.raise_for_error()
     assert sum(r.cost.usd for r in results if r.cost) == pytest.approx(0.30)
@@ -165,5 +166,6 @@ def test_a_user_price_must_cite_a_source_or_is_cited_to_the_file(
     path.write_text(json.dumps({"models": {IMAGE_MODEL: {"price": {"per_image": 0.2}}}}))
     monkeypatch.setenv("PROMPTFORGE_MODELS", str(path))
     info = get(IMAGE_MODEL)
-    assert info.price is not None and info.price.image_price("2K") == 0.2
+    assert info.price is not None
+    assert info.price.image_price("2K") == 0.2
     assert info.cite["price"].source == f"PROMPTFORGE_MODELS={path}"

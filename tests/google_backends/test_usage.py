@@ -159,5 +159,6 @@ def test_a_budget_stops_a_google_batch_and_sends_nothing_for_the_rest(
     pipe = google_pipe(api_client)
     results = pipe.run_many(["a corgi", "an owl", "a fox"], concurrency=1, budget=0.3)
     assert [r.ok for r in results] == [True, True, False]
-    assert results[2].error is not None and results[2].error.type == "BudgetExceededError"
+    assert results[2].error is not None
+    assert results[2].error.type == "BudgetExceededError"
     assert len(server.requests) == 4  # two items x (enhance + image); none for the third
