@@ -120,8 +120,8 @@ def test_estimate_counts_images_exactly_and_sends_nothing(
     estimate = pipe.estimate(["a fox", {"prompt": "an owl", "n": 3}], n=2)
     assert estimate.items == 2
     assert estimate.usage["generate"].images == {"default": 5}
-    tokens = 2 * (300 * 2.0 + 50 * 12.0) / 1e6  # the allowance for two image prompts
-    assert estimate.usd == pytest.approx(5 * 0.10 + tokens)
+    assert estimate.usage["generate"].input_tokens == 0  # a fake reports no tokens
+    assert estimate.usd == pytest.approx(5 * 0.10)
     assert estimate.prices_as_of == date(2026, 11, 28)
     assert generator.calls == []
 

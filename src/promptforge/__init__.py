@@ -8,7 +8,7 @@ composes the two with retries and returns a ``GenerationResult``.
 """
 
 from ._budget import Estimate
-from ._cost import Cost
+from ._cost import Cost, TotalCost, total_cost
 from ._errors import (
     BackendError,
     BudgetExceededError,
@@ -72,10 +72,12 @@ __all__ = [
     "StageReport",
     "StylePreset",
     "SucceededResult",
+    "TotalCost",
     "TransientError",
     "Usage",
     "read_provenance",
     "strip_provenance",
+    "total_cost",
 ]
 
 # Tracebacks and reprs show the public home of each name, not its private module.

@@ -63,17 +63,23 @@ class Estimator:
 
     def usage(self, run_plan: Plan) -> dict[str, Usage]:
         """The usage assumed for one item: its images exactly, tokens from what the
-        batch has measured (the most any item used), else the ``TYPICAL`` allowance."""
+        batch has measured (the most any item used), else the ``TYPICAL`` allowance
+        (none for an offline backend, which reports no tokens)."""
         options = run_plan.options
         generate = self.measured.get("generate")
         if generate is None:
             references = len(options.references) * REFERENCE_TOKENS
             generate = TYPICAL["generate"] + Usage(input_tokens=references)
-        tokens = generate.model_copy(update={"images": {}})
-        images = Usage.of_images(sum(run_plan.calls), options.image_size)
-        usage = {"enhance": self.measured.get("enhance", TYPICAL["enhance"])}
-        usage["generate"] = tokens + images
-        return {name: used for name, used in usage.items() if name in self.stages}
+        tokens = {
+            "enhance": self.measured.get("enhance", TYPICAL["enhance"]),
+            "generate": generate.model_copy(update={"images": {}}),
+        }
+        usage = {
+            name: Usage() if stager.offline else tokens[name]  # offline: no tokens to count
+            for name, stager in self.stages.items()
+        }
+        usage["generate"] += Usage.of_images(sum(run_plan.calls), options.image_size)
+        return usage
 
     def price(self, usage: dict[str, Usage]) -> Priced:
         """``usage`` priced stage by stage."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import _errors
 from ._batch import check_concurrency, item_request
+from ._cli_cost import print_estimate
 from ._cli_report import Line, Progress, Tally, report
 from ._errors import InvalidRequestError
 from ._pipeline import Pipeline
@@ -82,6 +83,8 @@ def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any])
             raise InvalidRequestError(f"{where}: {exc}", field=exc.field) from None
     check_concurrency(args.concurrency)
     announce(args)
+    if args.estimate:
+        return print_estimate(pipe, lines, args, options)
     as_json = getattr(args, "json", False)
     tally = Tally(total=len(lines))
     progress = Progress(tally, sys.stderr, tty=sys.stderr.isatty())
@@ -117,6 +120,7 @@ async def _consume(
         style=args.style,
         out_dir=store,
         keep_images=False,
+        budget=args.budget,
         **options,
     )
     async with aclosing(stream) as results:

@@ -89,6 +89,8 @@ class Progress:
 
 def report(tally: Tally, args: argparse.Namespace, as_json: bool, *, interrupted: bool) -> None:
     """The summary: a table on stdout (or JSON), and one stderr line per failed item."""
+    from ._cli_cost import cost_json, cost_rows
+
     ordered = sorted(tally.results, key=lambda pair: pair[0].number)
     if as_json:
         items = [_item_json(line, result, args.out) for line, result in ordered]
@@ -104,6 +106,7 @@ def report(tally: Tally, args: argparse.Namespace, as_json: bool, *, interrupted
             "filtered": tally.filtered,
             "seconds": round(tally.seconds, 3),
             "interrupted": interrupted,
+            **cost_json(result for _, result in ordered),
             "items": items,
         }
         print(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -121,6 +124,8 @@ def report(tally: Tally, args: argparse.Namespace, as_json: bool, *, interrupted
         for label, number, note in rows:
             print(f"  {label:<9}{number:>6}  {note}".rstrip())
         print(f"  {'seconds':<9}{tally.seconds:>6.1f}")
+        for label, value, note in cost_rows(result for _, result in ordered):
+            print(f"  {label:<9}{value:>6}  {note}".rstrip())
         for reason, number in sorted(tally.store.redone.items()):
             print(f"  {'redone':<9}{number:>6}  {reason}")
         for folder, reason in tally.store.damaged:

@@ -14,6 +14,7 @@ from ._model import FrozenMap, Model
 from ._usage import Usage
 
 if TYPE_CHECKING:
+    from ._result import GenerationResult
     from .models import ModelInfo
 
 K = TypeVar("K", bound=str)
@@ -140,3 +141,38 @@ def _model_info(model: str | None) -> ModelInfo | None:
         return catalogue.get(model)
     except InvalidRequestError:  # not a catalogued model, nor one of a known family
         return None
+
+
+class TotalCost(Model):
+    """What a batch spent: ``total_cost(results)``."""
+
+    usd: float = 0.0
+    """The cost of the results whose cost is known."""
+    unpriced: int = 0
+    """Results run whose cost is unknown (a price was missing): not in ``usd``."""
+    over_budget: int = 0
+    """Items not started because they would have passed the budget."""
+    prices_as_of: date | None = None
+    """The date of the oldest price used."""
+
+
+def total_cost(results: Iterable[GenerationResult]) -> TotalCost:
+    """Add up the cost of a batch's results (``run_many`` / ``stream``); results resumed
+    from an earlier run cost nothing now and are left out."""
+    usd, unpriced, over, dates = 0.0, 0, 0, []
+    for result in results:
+        if result.resumed:
+            continue
+        if result.error is not None and result.error.type == "BudgetExceededError":
+            over += 1
+        elif result.cost is None:
+            unpriced += 1
+        else:
+            usd += result.cost.usd
+            dates += [result.cost.prices_as_of] if result.cost.prices_as_of else []
+    return TotalCost(
+        usd=round(usd, 6),
+        unpriced=unpriced,
+        over_budget=over,
+        prices_as_of=min(dates, default=None),
+    )
