@@ -45,7 +45,7 @@ def print_estimate(
     models = {"enhance": pipe.enhancer.model, "generate": pipe.generator.model}
     print(f"estimate for {args.file}: {estimate.items} items (no request sent)")
     for stage, used in estimate.usage.items():
-        images = ", ".join(f"{count} {size}" for size, count in sorted(used.images.items()))
+        images = ", ".join(f"{size}: {count}" for size, count in sorted(used.images.items()))
         tokens = (
             f"~{used.input_tokens:,} in, {used.output_tokens:,} out, "
             f"{used.thinking_tokens:,} thinking tokens"
