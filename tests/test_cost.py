@@ -169,3 +169,18 @@ def test_a_user_price_must_cite_a_source_or_is_cited_to_the_file(
     assert info.price is not None
     assert info.price.image_price("2K") == 0.2
     assert info.cite["price"].source == f"PROMPTFORGE_MODELS={path}"
+
+
+def test_rounds_add_their_usage_and_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from promptforge.testing import FakeJudge, scripted_verdict
+
+    catalogue(tmp_path, monkeypatch, PRICE)
+    pipe, generator = priced_pipe(judge=FakeJudge([scripted_verdict(0.4, fix="shrink the crown")]))
+    best = pipe.run("a corgi with a crown", target=0.8, max_rounds=2)
+    assert len(best.rounds) == 2
+    assert (len(generator.calls), len(generator.edit_calls)) == (1, 1)  # a render, an edit
+    assert best.usage["generate"].image_count == 1
+    assert best.usage["edit"].image_count == 1
+    assert best.cost is not None
+    assert best.cost.usd == pytest.approx(2 * 0.10)
+    assert best.cost.stages == {"enhance": 0.0, "generate": 0.1, "edit": 0.1}

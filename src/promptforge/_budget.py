@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -93,19 +93,23 @@ class Estimator:
             dates += [priced.as_of] if priced.as_of else []
         return Priced(total, min(dates) if dates else None)
 
-    def estimate(self, plans: list[Plan]) -> Estimate:
-        """The estimate for a job of ``plans`` (one per item)."""
-        usage = add_usage(*(self.usage(p) for p in plans))
+    def estimate(self, plans: Iterable[Plan]) -> Estimate:
+        """The estimate for a job of ``plans`` (one per item), read one at a time."""
+        usage: dict[str, Usage] = {}
+        items = 0
+        for run_plan in plans:
+            usage = add_usage(usage, self.usage(run_plan))
+            items += 1
         stages: dict[str, float] = {}
         dates: list[date] = []
         for name, used in usage.items():
             priced = self.price({name: used})
             if priced.usd is None:
-                return Estimate(items=len(plans), usage=usage, missing=priced.missing)
+                return Estimate(items=items, usage=usage, missing=priced.missing)
             stages[name] = round(priced.usd, 6)
             dates += [priced.as_of] if priced.as_of else []
         return Estimate(
-            items=len(plans),
+            items=items,
             usage=usage,
             stages=stages,
             usd=round(sum(stages.values()), 6),

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._budget import Estimate
-from ._cli_report import Line
-from ._cost import total_cost
+from ._cli_input import BatchFile
+from ._cost import CostTally
 from ._pipeline import Pipeline
-from ._result import GenerationResult
 
 
 def add_cost_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +32,11 @@ def _usd(text: str) -> float:
 
 
 def print_estimate(
-    pipe: Pipeline, lines: Sequence[Line], args: argparse.Namespace, options: dict[str, Any]
+    pipe: Pipeline, source: BatchFile, args: argparse.Namespace, options: dict[str, Any]
 ) -> int:
     """Print what the batch would cost, with no request sent; exit 0."""
-    estimate = pipe.estimate([line.item for line in lines], style=args.style, **options)
+    items = (line.item for line in source.lines())
+    estimate = pipe.estimate(items, style=args.style, **options)
     if getattr(args, "json", False):
         document = {"file": str(args.file), **estimate.model_dump(mode="json")}
         print(json.dumps(document, indent=2, ensure_ascii=False))
@@ -73,9 +72,9 @@ def _basis(estimate: Estimate) -> str:
     return f"{dated}; images counted exactly, tokens an allowance (see docs/cost.md)"
 
 
-def cost_rows(results: Iterable[GenerationResult]) -> list[tuple[str, str, str]]:
+def cost_rows(tally: CostTally) -> list[tuple[str, str, str]]:
     """The summary's cost lines: what the batch spent, and items the budget held back."""
-    total = total_cost(results)
+    total = tally.total()
     note = f"{total.unpriced} more at an unknown price" if total.unpriced else ""
     if total.prices_as_of and not note:
         note = f"estimated; prices as of {total.prices_as_of}"
@@ -85,6 +84,6 @@ def cost_rows(results: Iterable[GenerationResult]) -> list[tuple[str, str, str]]
     return rows
 
 
-def cost_json(results: Iterable[GenerationResult]) -> dict[str, Any]:
+def cost_json(tally: CostTally) -> dict[str, Any]:
     """The summary's cost, for ``--json``."""
-    return {"cost": total_cost(results).model_dump(mode="json")}
+    return {"cost": tally.total().model_dump(mode="json")}

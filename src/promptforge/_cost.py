@@ -131,6 +131,21 @@ def cost_of(
     )
 
 
+def add_costs(costs: Iterable[Cost | None]) -> Cost | None:
+    """Costs added up stage by stage (rounds of one run); None if any is unknown."""
+    stages: dict[str, float] = {}
+    dates: list[date] = []
+    for cost in costs:
+        if cost is None:
+            return None
+        for stage, usd in cost.stages.items():
+            stages[stage] = round(stages.get(stage, 0.0) + usd, 6)
+        dates += [cost.prices_as_of] if cost.prices_as_of else []
+    return Cost(
+        usd=round(sum(stages.values()), 6), stages=stages, prices_as_of=min(dates, default=None)
+    )
+
+
 def _model_info(model: str | None) -> ModelInfo | None:
     """The catalogue's entry for ``model``, or None when it has none (or no family)."""
     if not model:
@@ -156,23 +171,39 @@ class TotalCost(Model):
     """The date of the oldest price used."""
 
 
+class CostTally:
+    """Adds up a batch's cost as its results arrive (``total_cost`` at the end)."""
+
+    def __init__(self) -> None:
+        self.usd, self.unpriced, self.over_budget = 0.0, 0, 0
+        self.dates: set[date] = set()
+
+    def add(self, result: GenerationResult) -> None:
+        """Count ``result``; one resumed from an earlier run costs nothing now."""
+        if result.resumed:
+            return
+        if result.error is not None and result.error.type == "BudgetExceededError":
+            self.over_budget += 1
+        elif result.cost is None:
+            self.unpriced += 1
+        else:
+            self.usd += result.cost.usd
+            self.dates |= {result.cost.prices_as_of} if result.cost.prices_as_of else set()
+
+    def total(self) -> TotalCost:
+        """The sum so far."""
+        return TotalCost(
+            usd=round(self.usd, 6),
+            unpriced=self.unpriced,
+            over_budget=self.over_budget,
+            prices_as_of=min(self.dates, default=None),
+        )
+
+
 def total_cost(results: Iterable[GenerationResult]) -> TotalCost:
     """Add up the cost of a batch's results (``run_many`` / ``stream``); results resumed
     from an earlier run cost nothing now and are left out."""
-    usd, unpriced, over, dates = 0.0, 0, 0, []
+    tally = CostTally()
     for result in results:
-        if result.resumed:
-            continue
-        if result.error is not None and result.error.type == "BudgetExceededError":
-            over += 1
-        elif result.cost is None:
-            unpriced += 1
-        else:
-            usd += result.cost.usd
-            dates += [result.cost.prices_as_of] if result.cost.prices_as_of else []
-    return TotalCost(
-        usd=round(usd, 6),
-        unpriced=unpriced,
-        over_budget=over,
-        prices_as_of=min(dates, default=None),
-    )
+        tally.add(result)
+    return tally.total()

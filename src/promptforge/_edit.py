@@ -8,7 +8,6 @@ its ``conversation``, so the generator continues it; that survives ``save`` and 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,21 +73,38 @@ def _from_path(path: Path) -> Target:
                 f"target: {str(path)!r} is a folder without {RESULT_FILE} (not a saved result)",
                 field="target",
             )
-        return resolve_target(GenerationResult.load(path))
+        return resolve_target(_materialised(_load(path)))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidRequestError(
             f"target: cannot read {str(path)!r} ({exc.strerror or exc})", field="target"
         ) from None
-    saved = path.parent / RESULT_FILE
-    if saved.is_file():  # an image inside a saved result folder: continue its conversation
-        entries = json.loads(saved.read_text("utf-8"))["images"]
-        files = [entry.get("path", entry.get("file")) for entry in entries]  # "file": < v1
-        if path.name in files:
-            result = GenerationResult.load(path.parent)
-            return Target(result.images[files.index(path.name)], result)
+    if (path.parent / RESULT_FILE).is_file():  # inside a saved result: continue its conversation
+        lazy = _load(path.parent)
+        names = [Path(image.path).name for image in lazy.images if image.path is not None]
+        if path.name in names:
+            result = _materialised(lazy)
+            return Target(result.images[names.index(path.name)], result)
     return Target(_image_of(data, f"{str(path)!r} is"))
+
+
+def _materialised(result: GenerationResult) -> GenerationResult:
+    """``result`` with its images' bytes read from disk (each checked again as it is read)."""
+    images = tuple(
+        image.model_copy(update={"data": image.read(), "path": None}) for image in result.images
+    )
+    return result.model_copy(update={"images": images})
+
+
+def _load(folder: Path) -> GenerationResult:
+    """The saved result in ``folder`` (image bytes left on disk), read as hostile input."""
+    try:
+        return GenerationResult.load(folder, lazy=True)
+    except (ValueError, OSError) as exc:
+        raise InvalidRequestError(
+            f"target: {str(folder)!r} is not a readable saved result ({exc})", field="target"
+        ) from None
 
 
 def _image_of(data: bytes, what: str) -> GeneratedImage:

@@ -14,7 +14,7 @@
 Misuse (``ConfigurationError``, ``InvalidRequestError``) is kept apart from what a backend
 did (``ContentBlockedError``, ``BackendError``), so apps can branch on "fix your input",
 "the content was refused" and "try again later". ``stage`` (``"enhance"``, ``"generate"``,
-``"edit"``) and ``backend`` are filled in by the pipeline when a backend raises.
+``"edit"``, ``"judge"``) and ``backend`` are filled in by the pipeline when a backend raises.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypeAlias
 
-Stage: TypeAlias = Literal["enhance", "generate", "edit"]
+Stage: TypeAlias = Literal["enhance", "generate", "edit", "judge"]
 
 __all__ = [
     "BackendError",

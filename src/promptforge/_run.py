@@ -18,6 +18,9 @@ from ._result import ErrorInfo, GenerationResult, StageReport, new_id
 from ._usage import Usage
 from .enhancers import Enhancer
 from .generators import Generator
+from .judges._base import Judge
+
+Backend = Enhancer | Generator | Judge
 
 
 @dataclass
@@ -50,7 +53,7 @@ class RunState:
     offline: set[Stage] = field(default_factory=set)
 
     @contextmanager
-    def stage(self, name: Stage, backend: Enhancer | Generator) -> Iterator[Tally]:
+    def stage(self, name: Stage, backend: Backend) -> Iterator[Tally]:
         """Time a stage, count its calls, and label any error it raises with stage/backend."""
         tally = Tally()
         start = time.perf_counter()
@@ -102,6 +105,6 @@ class RunState:
         )
 
 
-def backend_name(backend: Enhancer | Generator) -> str:
+def backend_name(backend: Backend) -> str:
     """The name reports and errors use for ``backend``."""
     return str(getattr(backend, "name", None) or type(backend).__name__)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from pydantic import Field
 
 from ._model import FrozenMap, Model
+
+K = TypeVar("K", bound=str)
 
 DEFAULT_SIZE = "default"
 """The ``Usage.images`` key for images made without an ``image_size`` (the model's default)."""
@@ -70,9 +73,9 @@ class Usage(Model):
         return cls(images={image_size or DEFAULT_SIZE: count} if count else {})
 
 
-def add_usage(*parts: Mapping[str, Usage]) -> dict[str, Usage]:
+def add_usage(*parts: Mapping[K, Usage]) -> dict[K, Usage]:
     """Per-stage usage summed over ``parts`` (e.g. a result's rounds): stage by stage."""
-    total: dict[str, Usage] = {}
+    total: dict[K, Usage] = {}
     for part in parts:
         for stage, usage in part.items():
             total[stage] = total.get(stage, Usage()) + usage

@@ -1,9 +1,10 @@
-"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``styles``,
-``models``, ``inspect``, ``log``.
+"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``series``,
+``gallery``, ``styles``, ``models``, ``inspect``, ``log``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
-failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
-one line on stderr; ``--debug`` adds the traceback.
+failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
+interrupted, 141 output pipe closed (``| head``). Errors print one line on stderr (and, with
+``--json``, a JSON error object on stdout); ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ._cli_cost import add_cost_arguments
 from ._cli_inspect import add_inspect_command
 from ._cli_log import add_log_arguments, add_log_command, attach_log, note_saved
 from ._cli_models import add_models_command
+from ._cli_out import output_folder
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -35,10 +37,10 @@ from ._errors import (
 )
 from ._pipeline import Pipeline
 from ._request import Request, make_request
-from ._result import RESULT_FILE, GenerationResult
+from ._result import RESULT_FILE, ErrorInfo, GenerationResult
 from .styles import CATEGORIES, list_styles, load_styles
 
-OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION = range(6)
+OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION, ENVIRONMENT = range(7)
 INTERRUPTED = 130
 PIPE_CLOSED = 141
 EXIT_CODES: dict[type[BaseException], int] = {
@@ -46,6 +48,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     ContentBlockedError: BLOCKED,
     BackendError: BACKEND_FAILURE,
     ConfigurationError: CONFIGURATION,
+    OSError: ENVIRONMENT,  # the system refused: read-only or missing folder, full disk
 }
 
 
@@ -60,8 +63,10 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug, as_json = "--debug" in argv, "--json" in argv
     try:
+        check_text(argv)
         args = build_parser().parse_args(argv)
         if getattr(args, "styles_file", None):
             load_styles(args.styles_file, replace=True)
@@ -79,8 +84,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
+        if as_json:
+            print(json.dumps({"ok": False, "error": error_json(exc)}, indent=2))
         print(f"promptforge: error: {describe(exc, debug=debug)}", file=sys.stderr)
         return exit_code(exc)
+
+
+def check_text(argv: Sequence[str]) -> None:
+    """Refuse an argument that is not valid UTF-8 (Python keeps its bytes as surrogates).
+
+    Raises:
+        UsageError: naming the argument, its bad bytes escaped.
+    """
+    for number, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise UsageError(f"argument {number} ('{shown}') is not valid UTF-8 text") from None
 
 
 def exit_code(error: BaseException | type[BaseException]) -> int:
@@ -96,6 +117,8 @@ def describe(error: BaseException, *, debug: bool = False) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, PromptforgeError | UsageError):
         return text
+    if isinstance(error, OSError) and error.strerror:  # the system refused: not a bug
+        return f"{error.strerror} ({error.filename})" if error.filename else error.strerror
     hint = "" if debug else " (run with --debug for the traceback)"
     return f"{type(error).__name__}: {text}{hint}"
 
@@ -114,6 +137,12 @@ def _retries_on_stderr(*, debug: bool) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+
+
+def error_json(error: BaseException) -> dict[str, Any]:
+    """``error`` as ``result.json`` records one, with its one-line message and exit code."""
+    info = ErrorInfo.from_exception(error).model_dump(mode="json")
+    return {**info, "message": describe(error, debug=True), "exit_code": exit_code(error)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,11 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     _image_options(generate)
     _time_options(generate)
     generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
+    from ._cli_judge import add_judge_arguments
+
+    add_judge_arguments(generate)
     generate.set_defaults(command=_generate)
 
     from ._cli_edit import add_edit_command
 
     add_edit_command(commands, common)
+    from ._cli_series import add_series_commands
+
+    add_series_commands(commands, common)
 
     enhance = commands.add_parser("enhance", parents=[common], help="the prompt only, no image")
     enhance.add_argument("prompt", help="the idea, in a few words")
@@ -253,11 +288,15 @@ def check(pipe: Pipeline, request: Request) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ._cli_judge import judged, print_rounds
+
     pipe = pipeline_for(args)
     options = image_options(args)
     check(pipe, make_request(args.prompt, args.style, options))
+    output_folder(args.out)  # before the image is paid for
+    pipe, rounds = judged(args, pipe, options)
     announce(args)
-    result = pipe.run(args.prompt, style=args.style, **options)
+    result = pipe.run(args.prompt, style=args.style, **rounds, **options)
     folder = result.save(args.out)
     note_saved(pipe, result, folder)
     if getattr(args, "json", False):
@@ -265,6 +304,7 @@ def _generate(args: argparse.Namespace) -> int:
         print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))
         return OK
     _print_prompt(result)
+    print_rounds(result)
     for number, image in enumerate(result.images):
         kind = " preview" if image.metadata.get("preview") == "true" else ""
         path = folder / f"image-{number}{image.extension}"

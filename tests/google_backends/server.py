@@ -550,6 +550,61 @@ def by_turn(*replies: Reply) -> Callable[[Recorded], Reply]:
     return answer
 
 
+# -- judge calls: a text model answering yes/no questions about an inline image ----------------
+
+_QUESTION = re.compile(r"^(\d+)\. (.+)$", re.MULTILINE)
+
+
+def judge_questions(request: Recorded) -> list[str]:
+    """The numbered questions a judge call asks, in order."""
+    parts = turns(request)[-1].get("parts", [])
+    text = "\n".join(part.get("text", "") for part in parts)
+    return [question for _, question in _QUESTION.findall(text)]
+
+
+def answers(*items: dict[str, Any]) -> Reply:
+    """A judge's structured answer: ``{"number": 1, "answer": true, ...}`` per question."""
+    return text(json.dumps({"answers": list(items)}))
+
+
+def judge_answering(no: dict[str, dict[str, str]] | None = None) -> Callable[[Recorded], Reply]:
+    """Answer every question of a judge call: yes, except those containing a key of ``no``,
+    answered no with that key's ``evidence`` / ``fix`` / ``avoid``."""
+    failing = no or {}
+
+    def answer(request: Recorded) -> Reply:
+        items = []
+        for number, question in enumerate(judge_questions(request), start=1):
+            hit = next((extra for words, extra in failing.items() if words in question), None)
+            items.append({"number": number, "answer": hit is None, **(hit or {})})
+        return answers(*items)
+
+    return answer
+
+
+# -- series: the bible (issue 14) --------------------------------------------------------
+
+
+def bible(**fields: Any) -> Reply:
+    """A structured-output answer carrying a series ``Bible`` as JSON text."""
+    return text(json.dumps(fields))
+
+
+def series_answer(bible_fields: dict[str, Any]) -> Callable[[Recorded], Reply]:
+    """Answer a bible request (its system instruction names the bible) with ``bible_fields``
+    and any other ``generateContent`` with a spec whose subject is the request's idea."""
+
+    def answer(request: Recorded) -> Reply:
+        system = request.body.get("systemInstruction", {}).get("parts", [{}])[0].get("text", "")
+        if "series bible" in system:
+            return bible(**bible_fields)
+        words = turns(request)[-1]["parts"][0]["text"]
+        idea = words.split("<idea>\n", 1)[-1].split("\n</idea>", 1)[0]
+        return spec(subject=idea, setting="somewhere", lighting="its own light")
+
+    return answer
+
+
 def serve(config: dict[str, Any]) -> None:
     """Run a server on an asyncio front end until stdin closes; print its URL first.
 
