@@ -73,6 +73,14 @@ def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("batch-*"))) == 2
 
 
+def test_cost_and_provenance_example_stops_at_the_budget(tmp_path: Path) -> None:
+    out = run("cost_and_provenance.py", str(tmp_path))
+    assert "cost: $0.480 (prices as of 2026-11-30)" in out
+    assert "batch: ok, ok, BudgetExceededError" in out
+    assert "log: 4 runs; search 'owl' -> ['an owl at night']" in out
+    assert (tmp_path / "runs.sqlite3").exists()
+
+
 def test_examples_do_not_promise_what_exists_already() -> None:
     for example in EXAMPLES.glob("*.py"):
         assert "later release" not in example.read_text("utf-8"), example.name

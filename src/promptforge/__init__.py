@@ -9,9 +9,12 @@ looks at the images and the pipeline fixes them in rounds.
 """
 
 from ._bible import Bible
+from ._budget import Estimate
+from ._cost import Cost, TotalCost, total_cost
 from ._drain import Drain
 from ._errors import (
     BackendError,
+    BudgetExceededError,
     ConfigurationError,
     ContentBlockedError,
     InvalidRequestError,
@@ -23,6 +26,7 @@ from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._options import MAX_PROMPT_CHARS, ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
+from ._provenance import Provenance, read_provenance, strip_provenance
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
@@ -30,6 +34,7 @@ from ._result import ErrorInfo, GenerationResult, Round, StageReport, SucceededR
 from ._retry import RetryPolicy
 from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
 from ._store import ResultStore, ResumeReport
+from ._usage import Usage
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .judges import Check, Judge, Verdict
@@ -41,14 +46,17 @@ __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
     "Bible",
+    "BudgetExceededError",
     "Check",
     "ConfigurationError",
     "ContentBlockedError",
+    "Cost",
     "Drain",
     "EnhanceRequest",
     "EnhancedPrompt",
     "Enhancer",
     "ErrorInfo",
+    "Estimate",
     "FilteredImage",
     "FunctionEnhancer",
     "GeneratedImage",
@@ -62,6 +70,7 @@ __all__ = [
     "Pipeline",
     "PromptSpec",
     "PromptforgeError",
+    "Provenance",
     "RateLimit",
     "RateLimitedError",
     "Reference",
@@ -76,8 +85,13 @@ __all__ = [
     "StageReport",
     "StylePreset",
     "SucceededResult",
+    "TotalCost",
     "TransientError",
+    "Usage",
     "Verdict",
+    "read_provenance",
+    "strip_provenance",
+    "total_cost",
 ]
 
 # Tracebacks and reprs show the public home of each name, not its private module.

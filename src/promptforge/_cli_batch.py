@@ -20,6 +20,7 @@ from typing import Any
 
 from . import _errors
 from ._batch import check_concurrency, item_request
+from ._cli_cost import print_estimate
 from ._cli_input import BatchFile
 from ._cli_out import output_folder
 from ._cli_report import Line, Progress, Tally, report
@@ -51,6 +52,9 @@ def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any])
     with BatchFile(args.file) as source:
         total = check_lines(source, pipe, args, options)
         check_concurrency(args.concurrency)
+        if args.estimate:
+            announce(args)
+            return print_estimate(pipe, source, args, options)
         output_folder(args.out)
         with ResultStore(args.out) as store:  # the folder's lock, held for the whole batch
             announce(args)
@@ -147,6 +151,7 @@ async def _consume(
         style=args.style,
         out_dir=store,
         keep_images=False,
+        budget=args.budget,
         **options,
     )
     with gentle_interrupts(drain, draining):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cli
+from ._cli_log import note_saved
 from ._cli_out import output_folder
 from ._edit import edit_request, resolve_target
 from ._reference import REFERENCE_ROLES, Reference, check_role
@@ -80,6 +81,7 @@ def run_edit_command(args: argparse.Namespace) -> int:
     cli.announce(args)
     result = pipe.edit(target.parent or target.image, args.instruction, **options)
     folder = result.save(args.out)
+    note_saved(pipe, result, folder)
     if getattr(args, "json", False):
         document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
         print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))

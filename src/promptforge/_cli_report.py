@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._cost import CostTally
 from ._result import GenerationResult
 from ._store import ResumeReport
 
@@ -46,6 +47,8 @@ class Tally:
         """The error class names of the failed items."""
         self.store = ResumeReport()
         """What the output folder's store resumed, redid and moved aside."""
+        self.cost = CostTally()
+        """What the batch spent, and the items the budget held back."""
         self._entries = tempfile.TemporaryFile()  # noqa: SIM115  # closed by close()
         self._lines = array("q")
         self._offsets = array("q")
@@ -54,6 +57,7 @@ class Tally:
         """Count a finished item and keep its summary entry."""
         self.counts[status_of(result)] += 1
         self.filtered += len(result.filtered)
+        self.cost.add(result)
         if result.error is not None:
             self.error_types.add(result.error.type)
         self._lines.append(line.number)
@@ -145,6 +149,8 @@ def report(
 
     ``error`` describes what stopped the batch early (a full disk), if anything.
     """
+    from ._cli_cost import cost_json, cost_rows
+
     done, resumed, failed = (tally.count(s) for s in ("done", "resumed", "failed"))
     if as_json:
         summary = {
@@ -160,6 +166,7 @@ def report(
             "seconds": round(tally.seconds, 3),
             "interrupted": interrupted,
             "error": error,
+            **cost_json(tally.cost),
         }
         _print_json(summary, tally.entries())
     else:
@@ -175,6 +182,8 @@ def report(
         for label, number, note in rows:
             print(f"  {label:<9}{number:>6}  {note}".rstrip())
         print(f"  {'seconds':<9}{tally.seconds:>6.1f}")
+        for label, value, note in cost_rows(tally.cost):
+            print(f"  {label:<9}{value:>6}  {note}".rstrip())
         for reason, number in sorted(tally.store.redone.items()):
             print(f"  {'redone':<9}{number:>6}  {reason}")
         for folder, reason in tally.store.damaged:

@@ -132,8 +132,10 @@ async def run_edit(
     options: Mapping[str, Any],
     *,
     strict: bool,
+    record: Callable[[GenerationResult], Awaitable[None]] | None = None,
 ) -> GenerationResult:
-    """Edit ``target`` with ``generator`` under ``retry`` and the rate limit ``limited``.
+    """Edit ``target`` with ``generator`` under ``retry`` and the rate limit ``limited``;
+    ``record`` receives the result, or the failed result before the error is re-raised.
 
     Raises:
         InvalidRequestError: the generator cannot edit, or the target or options are bad
@@ -163,15 +165,37 @@ async def run_edit(
 
         return await retry.call(attempt, on_attempt=tally)
 
+    try:
+        await _edit(state, generator, run_plan.calls, one, edit_options.image_size)
+    except Exception as exc:
+        if record is not None:
+            await record(_with(state.result(error=exc), request))
+        raise
+    result = _with(state.result(), request)
+    if record is not None:
+        await record(result)
+    return result
+
+
+def _with(result: GenerationResult, request: Request) -> GenerationResult:
+    return result.model_copy(update={"instruction": request.prompt})
+
+
+async def _edit(
+    state: RunState,
+    generator: Generator,
+    calls: tuple[int, ...],
+    one: Callable[[int, Tally], Awaitable[GenerationOutput]],
+    image_size: str | None,
+) -> None:
+    """The edit stage: every call at once; the images of those that succeeded are kept."""
     with state.stage("edit", generator) as tally:
         outcomes = await asyncio.gather(
-            *(one(count, tally) for count in run_plan.calls), return_exceptions=True
+            *(one(count, tally) for count in calls), return_exceptions=True
         )
         for outcome in outcomes:
             if isinstance(outcome, GenerationOutput):
-                state.images.extend(outcome.images)
-                state.filtered.extend(outcome.filtered)
-                state.warnings.extend(outcome.warnings)
+                state.take(outcome, tally, image_size)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures and not state.images:
             raise failures[0]
@@ -184,5 +208,3 @@ async def run_edit(
                 "the edited image was withheld by the safety filter",
                 reasons=[f.reason for f in state.filtered],
             )
-    result = state.result()
-    return result.model_copy(update={"instruction": request.prompt})

@@ -20,6 +20,7 @@ from ._batch import (
     check_shared,
     item_request,
 )
+from ._budget import Estimate, Estimator, Spender, Stager, check_budget
 from ._components import check_bool, check_enhancer, check_generator, check_optional
 from ._edit import EditTarget, run_edit
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
@@ -33,9 +34,11 @@ from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
 from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds, split_item
 from ._run import RunState, Tally, backend_name
+from ._runlog import RunLog, open_log
 from ._series import Anchor, run_series
 from ._series_result import Consistency, SeriesResult
 from ._store import ResultStore, made_by
+from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
 from .judges._base import Judge, Verdict
@@ -66,6 +69,9 @@ class Pipeline:
             ``run(..., target=, max_rounds=, fix=)`` and ``judge()``.
         judge_retry: overrides ``retry`` for the judge.
         judge_rate_limit: requests per minute to the judge, shared by all tasks.
+        log: record every run (its idea, prompt, models, usage, cost, outcome) in a SQLite
+            run log: ``True`` for the default file under ``PROMPTFORGE_HOME``, a path, or
+            a ``RunLog``. Off by default; see ``docs/cost.md``.
 
     Example:
         >>> pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
@@ -89,6 +95,7 @@ class Pipeline:
         judge: Judge | None = None,
         judge_retry: RetryPolicy | None = None,
         judge_rate_limit: RateLimit | None = None,
+        log: str | Path | bool | RunLog | None = None,
     ) -> None:
         if on_enhance_error not in ("raise", "fallback"):
             raise InvalidRequestError(
@@ -116,6 +123,7 @@ class Pipeline:
         self.judge_retry = check_optional("judge_retry", judge_retry, RetryPolicy) or retry
         judge_rate = check_optional("judge_rate_limit", judge_rate_limit, RateLimit)
         self._judge_limiter = Limiter(judge_rate) if judge_rate else None
+        self.log = open_log(log)
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -173,8 +181,8 @@ class Pipeline:
         request = make_request(prompt, style, options)
         rounds = check_rounds(self.judge_backend, target, max_rounds, fix)
         state = RunState(request)
-        await self._execute(state, self._plan(request))
-        return await self._rounds(state.result(), rounds)
+        run_plan = self._plan(request)
+        return await self._logged(state, self._execute(state, run_plan), rounds)
 
     async def ajudge(
         self, target: GenerationResult | GeneratedImage, prompt: EnhancedPrompt | str | None = None
@@ -255,8 +263,7 @@ class Pipeline:
             )
         else:
             state.prompt = await self._enhance(state, revised)
-        await self._execute(state, run_plan)
-        return state.result()
+        return await self._logged(state, self._execute(state, run_plan))
 
     async def aedit(
         self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
@@ -283,6 +290,7 @@ class Pipeline:
             instruction,
             options,
             strict=self.strict,
+            record=self._record,
         )
 
     async def arun_many(
@@ -296,14 +304,15 @@ class Pipeline:
         target: float | None = None,
         max_rounds: int = 1,
         fix: Fix = "auto",
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Run every prompt, at most ``concurrency`` at once; results in input order.
 
         Never raises for one item: a failed item is a result with ``ok=False`` and
         ``error`` set. Shared options are checked first and raise ``InvalidRequestError``.
-        ``out_dir`` and ``keep_images`` work as in ``stream``; ``target``, ``max_rounds``
-        and ``fix`` as in ``arun``, per item (an item mapping may set its own).
+        ``out_dir``, ``keep_images`` and ``budget`` work as in ``stream``; ``target``,
+        ``max_rounds`` and ``fix`` as in ``arun``, per item (an item mapping may set its own).
         """
         stream = self.stream(
             prompts,
@@ -314,6 +323,7 @@ class Pipeline:
             target=target,
             max_rounds=max_rounds,
             fix=fix,
+            budget=budget,
             **options,
         )
         results = [result async for result in stream]
@@ -330,6 +340,7 @@ class Pipeline:
         target: float | None = None,
         max_rounds: int = 1,
         fix: Fix = "auto",
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> AsyncGenerator[GenerationResult, None]:
         """Like ``arun_many``, but yield each result as it finishes (completion order).
@@ -350,12 +361,22 @@ class Pipeline:
         bounded memory; with ``keep_images=True`` resumed results carry their bytes too.
         ``target``, ``max_rounds`` and ``fix`` work as in ``arun`` for each item; an item
         mapping may carry its own. See ``docs/scale.md`` for the resume rules.
+
+        With ``budget`` (USD), each item's cost is estimated from the catalogue's prices
+        before it starts, and an item that would take the batch past the budget is not
+        started: it comes back failed with ``BudgetExceededError``, nothing sent for it.
+        Unknown prices make a budget impossible to keep: ``InvalidRequestError`` at once.
+        See ``docs/cost.md``.
         """
         limit = check_concurrency(concurrency)
         items = check_prompts(prompts)
-        check_shared(style, options)  # fail fast on shared options
+        base = check_shared(style, options)  # fail fast on shared options
         shared = {"target": target, "max_rounds": max_rounds, "fix": fix}
         check_rounds(self.judge_backend, **shared)
+        spender = None
+        if check_budget(budget) is not None:
+            spender = Spender(float(budget or 0), Estimator(self._stagers()))
+            spender.check(plan(base.options, self.generator.capabilities, strict=self.strict))
         with ExitStack() as exit_stack:
             if out_dir is None or isinstance(out_dir, ResultStore):
                 store = out_dir
@@ -363,7 +384,7 @@ class Pipeline:
                 store = exit_stack.enter_context(ResultStore(out_dir))
             maker = self._made_by()
 
-            async def one(index: int, item: BatchItem) -> GenerationResult:
+            async def run(index: int, item: BatchItem) -> GenerationResult:
                 state = RunState(None, index=index)
                 try:
                     fields, own = split_item(item)
@@ -374,6 +395,8 @@ class Pipeline:
                         done = store.take(state.request, maker, lazy=not keep_images)
                         if done is not None:
                             return store.resumed(done, index)
+                    if spender is not None:
+                        spender.admit(index, run_plan)
                     await self._execute(state, run_plan)
                     result = await self._rounds(state.result(), rounds)
                 except Exception as exc:  # one item's failure never sinks the batch
@@ -382,9 +405,39 @@ class Pipeline:
                     return result
                 return await _finish(asyncio.to_thread(store.save, result, keep_images=keep_images))
 
+            async def one(index: int, item: BatchItem) -> GenerationResult:
+                result = await run(index, item)
+                if not result.resumed:
+                    if spender is not None:
+                        spender.settle(
+                            index, result.cost.usd if result.cost else None, result.usage
+                        )
+                    saved = store.root / result.id if store is not None and result.ok else None
+                    await self._record(result, saved)
+                return result
+
             async with aclosing(as_completed(one, items, limit)) as results:
                 async for result in results:
                     yield result
+
+    def estimate(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        style: Style = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> Estimate:
+        """What ``run_many(prompts, ...)`` would cost, from the catalogue's prices, with no
+        request sent: the images exactly, the tokens an allowance (``docs/cost.md``).
+        ``estimate.usd`` is None (and ``missing`` names the price) when a price is unknown.
+        """
+        check_shared(style, options)
+        caps = self.generator.capabilities
+        plans = [
+            plan(item_request(item, style, options).options, caps, strict=self.strict)
+            for item in check_prompts(prompts)
+        ]
+        return Estimator(self._stagers()).estimate(plans)
 
     async def aseries(
         self,
@@ -490,6 +543,7 @@ class Pipeline:
         target: float | None = None,
         max_rounds: int = 1,
         fix: Fix = "auto",
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Sync twin of ``arun_many``."""
@@ -502,6 +556,7 @@ class Pipeline:
             target=target,
             max_rounds=max_rounds,
             fix=fix,
+            budget=budget,
             **options,
         )
         return run_sync(many)
@@ -550,6 +605,13 @@ class Pipeline:
         """``fn()`` in its turn under the judge's rate limit (used by ``_rounds``)."""
         return _limited(self._judge_limiter, fn)
 
+    def _stagers(self) -> dict[str, Stager]:
+        """The stages a run has, as the cost estimate needs them."""
+        return {
+            name: Stager(backend.model, offline=not backend.requires_network)
+            for name, backend in (("enhance", self.enhancer), ("generate", self.generator))
+        }
+
     def _plan(self, request: Request) -> Plan:
         _guard.check_backend(self.enhancer)
         _guard.check_backend(self.generator)
@@ -560,6 +622,24 @@ class Pipeline:
         if state.prompt is None:
             state.prompt = await self._enhance(state, state.request)
         await self._generate(state, state.prompt, run_plan)
+
+    async def _logged(
+        self, state: RunState, work: Awaitable[None], rounds: Rounds | None = None
+    ) -> GenerationResult:
+        """Await ``work`` for ``state`` (then its ``rounds``); record the result, or the
+        failure before re-raising it, in the run log when there is one."""
+        try:
+            await work
+        except Exception as exc:
+            await self._record(state.result(error=exc))
+            raise
+        result = await self._rounds(state.result(), rounds)
+        await self._record(result)
+        return result
+
+    async def _record(self, result: GenerationResult, folder: Path | None = None) -> None:
+        if self.log is not None:
+            await asyncio.to_thread(self.log.record, result, folder=folder)
 
     async def _enhance(
         self,
@@ -577,10 +657,12 @@ class Pipeline:
         attempt = call or self.enhancer.enhance
         try:
             with state.stage("enhance", self.enhancer) as tally:
-                return await self.enhance_retry.call(
+                prompt = await self.enhance_retry.call(
                     lambda: _limited(self._enhance_limiter, lambda: attempt(enhance_request)),
                     on_attempt=tally,
                 )
+                tally.usage += Usage.from_counts(prompt.usage)
+                return prompt
         except BackendError as exc:
             if self.on_enhance_error != "fallback":
                 raise
@@ -603,9 +685,7 @@ class Pipeline:
             failures = [o for o in outcomes if isinstance(o, BaseException)]
             for outcome in outcomes:
                 if isinstance(outcome, GenerationOutput):
-                    state.images.extend(outcome.images)
-                    state.filtered.extend(outcome.filtered)
-                    state.warnings.extend(outcome.warnings)
+                    state.take(outcome, tally, options.image_size)
             if failures and not state.images:
                 raise failures[0]
             for failure in failures:  # some calls failed, but what was paid for is kept

@@ -21,12 +21,14 @@ from pydantic import (
 )
 
 from . import _errors
+from ._cost import Cost
 from ._errors import BackendError, PromptforgeError, Stage
 from ._files import read_regular, replace_dir_atomic, staging_dir
 from ._image import FilteredImage, GeneratedImage
 from ._model import FrozenMap, Model
 from ._prompt import EnhancedPrompt
 from ._request import Request
+from ._usage import Usage
 from .judges._base import Verdict
 
 RESULT_FILE = "result.json"
@@ -162,6 +164,12 @@ class GenerationResult(Model):
     """Images the generator's safety filter withheld."""
     stages: FrozenMap[Stage, StageReport] = Field(default_factory=dict)
     """Per-stage reports, keyed ``"enhance"`` and ``"generate"`` (``"edit"`` for an edit)."""
+    usage: FrozenMap[Stage, Usage] = Field(default_factory=dict)
+    """What each stage consumed (tokens the backend reported, images returned), summed over
+    its calls and retries; see ``docs/cost.md``."""
+    cost: Cost | None = None
+    """The estimated cost in USD from the model catalogue's prices, with their date; None
+    when a price it needs is unknown (never a guess)."""
     warnings: tuple[str, ...] = ()
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None

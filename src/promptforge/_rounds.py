@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from ._cost import add_costs
 from ._errors import InvalidRequestError, PromptforgeError, Stage
 from ._image import GeneratedImage
 from ._prompt import EnhancedPrompt
 from ._result import GenerationResult, Round, StageReport
 from ._run import RunState
 from ._text import split_terms, unique
+from ._usage import add_usage
 from .judges._base import Judge, Verdict
 
 if TYPE_CHECKING:
@@ -210,7 +212,8 @@ def _round(
 
 
 def _winner(made: list[tuple[Round, GenerationResult]], warnings: list[str]) -> GenerationResult:
-    """The best round's result, with its verdict, every round, and the stages of all."""
+    """The best round's result, with its verdict, every round, and the stages, usage and
+    cost of all (the judge's own tokens are not counted yet)."""
     best_round, best = max_of(made)
     totals: dict[Stage, StageReport] = {}
     for held, _ in made:
@@ -231,6 +234,8 @@ def _winner(made: list[tuple[Round, GenerationResult]], warnings: list[str]) -> 
             "verdict": best_round.verdict,
             "rounds": tuple(held for held, _ in made),
             "stages": totals,
+            "usage": add_usage(*(result.usage for _, result in made)),
+            "cost": add_costs(result.cost for _, result in made),
             "warnings": [*best.warnings, *warnings],
         }
     )

@@ -1,5 +1,5 @@
 """The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``series``,
-``gallery``, ``styles``, ``models``.
+``gallery``, ``styles``, ``models``, ``inspect``, ``log``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
@@ -23,6 +23,9 @@ from typing import Any, NoReturn
 
 from ._adapt import plan
 from ._cli_backends import BACKENDS, build_pipeline
+from ._cli_cost import add_cost_arguments
+from ._cli_inspect import add_inspect_command
+from ._cli_log import add_log_arguments, add_log_command, attach_log, note_saved
 from ._cli_models import add_models_command
 from ._cli_out import output_folder
 from ._errors import (
@@ -157,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show tracebacks")  # fmt: skip
     common.add_argument("--styles-file", metavar="FILE", default=argparse.SUPPRESS,
                         help="load extra style presets from a JSON file")  # fmt: skip
+    add_log_arguments(common)
     parser = _Parser(
         prog="promptforge",
         description="Turn a short idea into images: enhance the prompt, then render it.",
@@ -195,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
     _image_options(batch)
     _time_options(batch)
+    add_cost_arguments(batch)
     batch.set_defaults(command=_batch)
 
     styles = commands.add_parser("styles", parents=[common], help="list the style presets")
@@ -202,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     styles.set_defaults(command=_styles)
 
     add_models_command(commands, common)
+    add_inspect_command(commands, common)
+    add_log_command(commands, common)
     return parser
 
 
@@ -260,6 +267,7 @@ def pipeline_for(args: argparse.Namespace) -> Pipeline:
         retries=getattr(args, "retries", None),
     )
     args.notes = notes
+    attach_log(pipe, args)
     return pipe
 
 
@@ -290,6 +298,7 @@ def _generate(args: argparse.Namespace) -> int:
     announce(args)
     result = pipe.run(args.prompt, style=args.style, **rounds, **options)
     folder = result.save(args.out)
+    note_saved(pipe, result, folder)
     if getattr(args, "json", False):
         document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
         print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))

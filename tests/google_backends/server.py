@@ -303,10 +303,31 @@ def usage(prompt: int = 120, output: int = 80) -> dict[str, int]:
     }
 
 
-def content(parts: list[dict[str, Any]], finish: str = "STOP", **extra: Any) -> Reply:
-    """A ``generateContent`` answer with one candidate."""
+def content(
+    parts: list[dict[str, Any]],
+    finish: str = "STOP",
+    *,
+    usage_metadata: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Reply:
+    """A ``generateContent`` answer with one candidate (and ``usage_metadata``, default
+    120 prompt and 80 output tokens)."""
     candidate = {"content": {"role": "model", "parts": parts}, "finishReason": finish, **extra}
-    return Reply({"candidates": [candidate], "usageMetadata": usage()})
+    return Reply({"candidates": [candidate], "usageMetadata": usage_metadata or usage()})
+
+
+def image_usage(prompt: int, text: int, image: int, thinking: int = 0) -> dict[str, Any]:
+    """Usage as a Gemini image model reports it: candidates split by modality."""
+    return {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": text + image,
+        "candidatesTokensDetails": [
+            {"modality": "TEXT", "tokenCount": text},
+            {"modality": "IMAGE", "tokenCount": image},
+        ],
+        "thoughtsTokenCount": thinking,
+        "totalTokenCount": prompt + text + image + thinking,
+    }
 
 
 def text(value: str, finish: str = "STOP") -> Reply:
@@ -318,11 +339,16 @@ def spec(**fields: Any) -> Reply:
     return text(json.dumps(fields))
 
 
-def image(data: bytes, note: str | None = None, mime: str = "image/png") -> Reply:
+def image(
+    data: bytes,
+    note: str | None = None,
+    mime: str = "image/png",
+    usage_metadata: dict[str, Any] | None = None,
+) -> Reply:
     parts: list[dict[str, Any]] = [{"inlineData": {"mimeType": mime, "data": b64(data)}}]
     if note is not None:
         parts.insert(0, {"text": note})
-    return content(parts)
+    return content(parts, usage_metadata=usage_metadata)
 
 
 def prompt_blocked(reason: str = "SAFETY") -> Reply:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._errors import BackendError, InvalidRequestError
-from .._google._responses import answer_parts, finish_reason, raise_if_blocked
+from .._google._responses import answer_parts, finish_reason, raise_if_blocked, usage_of
 from .._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ..styles import get_style
 from ._base import Enhancer
@@ -163,9 +163,7 @@ async def ask_json(
 def _add_usage(usage: dict[str, int], response: Any) -> None:
     """Add a response's token counts: ``output`` as billed (thinking included), and the
     thinking tokens alone."""
-    meta = response.usage_metadata
-    if meta is not None:
-        thoughts = meta.thoughts_token_count or 0
-        usage["prompt"] += meta.prompt_token_count or 0
-        usage["output"] += (meta.candidates_token_count or 0) + thoughts
-        usage["thinking"] += thoughts
+    used = usage_of(response)
+    usage["prompt"] += used.input_tokens
+    usage["output"] += used.output_tokens + used.image_tokens + used.thinking_tokens
+    usage["thinking"] += used.thinking_tokens
