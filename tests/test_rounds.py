@@ -14,6 +14,7 @@ from promptforge import (
     Pipeline,
     RateLimitedError,
     TransientError,
+    Usage,
 )
 from promptforge.testing import FakeEnhancer, FakeGenerator, FakeJudge, scripted_verdict
 
@@ -291,3 +292,15 @@ def test_a_batch_item_with_bad_rounds_fails_alone() -> None:
     assert bad.error.type == "InvalidRequestError"
     with pytest.raises(InvalidRequestError):
         pipe.run_many(["a fox"], fix="nope")  # type: ignore[arg-type]
+
+
+def test_the_judges_tokens_are_counted_in_every_round() -> None:
+    spent = scripted_verdict(0.4, fix="smaller").model_copy(
+        update={"usage": Usage(input_tokens=300, output_tokens=40)}
+    )
+    passing = scripted_verdict(1.0).model_copy(update={"usage": Usage(input_tokens=310)})
+    pipe = Pipeline(FakeEnhancer(), FakeGenerator(), judge=FakeJudge([spent, passing]))
+    result = pipe.run("a corgi", target=0.8, max_rounds=2)
+    assert len(result.rounds) == 2
+    assert result.usage["judge"].input_tokens == 610
+    assert result.usage["judge"].output_tokens == 40

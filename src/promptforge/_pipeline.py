@@ -205,8 +205,8 @@ class Pipeline:
             )
         _guard.check_backend(self.judge_backend)
         image, wanted = _judge_target(target, prompt)
-        verdicts, _ = await judge_images(self, wanted, [image])
-        return verdicts[0]
+        (verdict,) = (await judge_images(self, wanted, [image])).verdicts
+        return verdict
 
     async def aenhance(
         self, prompt: str, *, style: Style = None, negative_prompt: str | None = None

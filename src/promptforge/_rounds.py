@@ -16,14 +16,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from ._cost import add_costs
+from ._cost import Cost, add_costs, cost_of
 from ._errors import InvalidRequestError, PromptforgeError, Stage
 from ._image import GeneratedImage
 from ._prompt import EnhancedPrompt
 from ._result import GenerationResult, Round, StageReport
 from ._run import RunState
 from ._text import split_terms, unique
-from ._usage import add_usage
+from ._usage import Usage, add_usage
 from .judges._base import Judge, Verdict
 
 if TYPE_CHECKING:
@@ -94,9 +94,19 @@ def split_item(item: object) -> tuple[object, dict[str, Any]]:
     return fields, own
 
 
+@dataclass(frozen=True)
+class Judged:
+    """Verdicts on some images, and what judging them took (report, tokens, cost)."""
+
+    verdicts: tuple[Verdict, ...]
+    report: StageReport
+    usage: Usage
+    cost: Cost | None
+
+
 async def judge_images(
     pipe: Pipeline, prompt: EnhancedPrompt, images: Sequence[GeneratedImage]
-) -> tuple[tuple[Verdict, ...], StageReport]:
+) -> Judged:
     """Every image judged, concurrently, under the judge's retry policy and rate limit."""
     judge = pipe.judge_backend
     assert judge is not None
@@ -110,7 +120,11 @@ async def judge_images(
         verdicts = await asyncio.gather(
             *(pipe.judge_retry.call(call(image), on_attempt=tally) for image in images)
         )
-    return tuple(verdicts), state.stages["judge"]
+        for verdict in verdicts:
+            tally.usage += verdict.usage
+    report = state.stages["judge"]
+    cost = cost_of(state.usage, {"judge": report.model}, state.offline)
+    return Judged(tuple(verdicts), report, state.usage["judge"], cost)
 
 
 async def run_rounds(pipe: Pipeline, first: GenerationResult, rounds: Rounds) -> GenerationResult:
@@ -130,7 +144,7 @@ async def run_rounds(pipe: Pipeline, first: GenerationResult, rounds: Rounds) ->
             if number > 1:
                 best_round, best = max_of(made)
                 current, how, instruction, prompt = await _fix(pipe, best_round, best, rounds)
-            verdicts, report = await judge_images(pipe, prompt, current.images)
+            judged = await judge_images(pipe, prompt, current.images)
         except PromptforgeError as exc:
             if number == 1:
                 raise
@@ -139,8 +153,15 @@ async def run_rounds(pipe: Pipeline, first: GenerationResult, rounds: Rounds) ->
                 "kept the best of the earlier rounds"
             )
             break
-        normal = current.model_copy(update={"request": request, "prompt": prompt})
-        made.append((_round(number, normal, how, instruction, verdicts, report), normal))
+        normal = current.model_copy(
+            update={
+                "request": request,
+                "prompt": prompt,
+                "usage": add_usage(current.usage, {"judge": judged.usage}),
+                "cost": add_costs([current.cost, judged.cost]),
+            }
+        )
+        made.append((_round(number, normal, how, instruction, judged), normal))
         best_round, _ = max_of(made)
         if _reached(best_round, rounds) or number >= rounds.max_rounds:
             break
@@ -195,8 +216,7 @@ def _round(
     result: GenerationResult,
     how: Literal["edit", "refine"] | None,
     instruction: str | None,
-    verdicts: tuple[Verdict, ...],
-    report: StageReport,
+    judged: Judged,
 ) -> Round:
     return Round(
         number=number,
@@ -205,15 +225,15 @@ def _round(
         instruction=instruction,
         prompt=result.prompt,
         images=tuple(result.images),
-        verdicts=verdicts,
-        stages={**result.stages, "judge": report},
+        verdicts=judged.verdicts,
+        stages={**result.stages, "judge": judged.report},
         warnings=tuple(result.warnings),
     )
 
 
 def _winner(made: list[tuple[Round, GenerationResult]], warnings: list[str]) -> GenerationResult:
     """The best round's result, with its verdict, every round, and the stages, usage and
-    cost of all (the judge's own tokens are not counted yet)."""
+    cost of all (the judge's tokens included)."""
     best_round, best = max_of(made)
     totals: dict[Stage, StageReport] = {}
     for held, _ in made:

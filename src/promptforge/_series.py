@@ -280,10 +280,11 @@ class _Run:
             return Score(value, "pixels")
         assert self.bible is not None
         try:  # the judge's own retry policy and rate limit, as in rounds
-            (verdict,), _ = await judge_images(self.pipe, bible_prompt(self.bible), [image])
+            judged = await judge_images(self.pipe, bible_prompt(self.bible), [image])
         except Exception as exc:  # a judge failure leaves the item unscored, not failed
             self.warnings.append(f"item {index + 1}: the judge failed ({type(exc).__name__})")
             return None
+        (verdict,) = judged.verdicts
         failed = tuple(check.question for check in verdict.failed)
         return Score(verdict.score, "judge", failed)
 

@@ -218,3 +218,9 @@ def test_the_key_never_shows(server: GoogleServer) -> None:
     assert repr(judge) == f"GeminiJudge(model={JUDGE_MODEL!r}, service='gemini-api')"
     named = GeminiJudge(model="my-vision-model", api_key=API_KEY, base_url=server.url)
     assert named.model == "my-vision-model"
+
+
+def test_the_judges_tokens_are_on_the_verdict(server: GoogleServer, api_client: Client) -> None:
+    server.default("generateContent", wire.judge_answering())
+    verdict = judge_with(api_client).judge(IMAGE, PROMPT)
+    assert (verdict.usage.input_tokens, verdict.usage.output_tokens) == (120, 80)

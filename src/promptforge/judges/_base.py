@@ -20,6 +20,7 @@ from .._image import GeneratedImage
 from .._model import Model
 from .._prompt import EnhancedPrompt, PromptSpec
 from .._text import sentence, unique
+from .._usage import Usage
 
 WEIGHTS: dict[str, float] = {
     "subject": 4.0,
@@ -66,6 +67,10 @@ class Verdict(Model):
     """The change to ask an image editor for (``Pipeline.edit``); None when nothing failed."""
     judge: str | None = None
     """Which judge gave it, and what it can see (e.g. the offline judge's "pixels only")."""
+    usage: Usage = Field(default_factory=Usage)
+    """Tokens the judge spent on this verdict, as its backend reported them (re-asks
+    included; nothing for an offline judge). The pipeline adds them to the judge stage's
+    ``result.usage`` and ``result.cost``."""
 
     @property
     def failed(self) -> tuple[Check, ...]:

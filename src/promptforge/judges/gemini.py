@@ -15,6 +15,7 @@ from .._google._turns import INPUT_LONG_SIDE, fit
 from .._image import GeneratedImage
 from .._model import Model
 from .._prompt import EnhancedPrompt
+from .._usage import Usage
 from ..enhancers._gemini_base import ask_json, fence
 from ._base import Check, Judge, Question, Verdict, questions, verdict_from
 
@@ -140,14 +141,15 @@ class GeminiJudge(Judge):
         async def generate(budget: int) -> types.GenerateContentResponse:
             return await self._generate(data, mime, text, budget)
 
-        answers, _usage = await ask_json(
+        answers, used = await ask_json(
             generate,
             lambda raw: _checked(Answers.model_validate_json(raw), len(asked)),
             model=self.model,
             budget=self.max_output_tokens,
             what=f"an answer to each of the {len(asked)} questions",
         )
-        return _verdict(asked, answers, self.model)
+        verdict = _verdict(asked, answers, self.model)
+        return verdict.model_copy(update={"usage": Usage.from_counts(used)})
 
     async def _generate(
         self, data: bytes, mime: str, text: str, budget: int
