@@ -46,6 +46,7 @@ HEAVY = (
     "urllib.request",
     "http.client",
     "google.genai",
+    "tenacity",
     "promptforge._runlog",
     "promptforge._series",
     "promptforge._series_result",
