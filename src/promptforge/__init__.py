@@ -26,6 +26,7 @@ from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
 from ._retry import RetryPolicy
 from ._store import ResultStore, ResumeReport
+from .batchmode import BatchJob
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .styles import StylePreset
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
+    "BatchJob",
     "ConfigurationError",
     "ContentBlockedError",
     "EnhanceRequest",

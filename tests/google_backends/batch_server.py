@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from .server import GoogleServer, Recorded, Reply, error, gemini_image_for_request
 
 Answer: TypeAlias = Callable[[str, dict[str, Any]], dict[str, Any]]
-"""``(key, request) -> {"response": ...}`` or ``{"error": {"code", "message", "status"}}``."""
+"""``(key, request) -> {"response": ...}`` or ``{"error": {"code", "message"}}``."""
 
 _CREATE = re.compile(r"/models/(?P<model>[^/:]+):batchGenerateContent$")
 _JOB = re.compile(r"/batches/(?P<id>[^/:?]+)(?P<cancel>:cancel)?$")
@@ -49,9 +49,10 @@ def image_answer(key: str, request: dict[str, Any]) -> dict[str, Any]:
     return {"response": gemini_image_for_request(recorded).body}
 
 
-def item_error(code: int = 400, status: str = "INVALID_ARGUMENT", message: str = "bad") -> dict:  # type: ignore[type-arg]
-    """A per-item error entry."""
-    return {"error": {"code": code, "status": status, "message": message}}
+def item_error(code: int = 400, message: str = "Request contains an invalid argument.") -> Any:
+    """A per-item error entry: a ``google.rpc.Status`` (``code``, ``message``), as Google
+    writes it beside the item's key."""
+    return {"error": {"code": code, "message": message}}
 
 
 @dataclass
@@ -228,7 +229,9 @@ class BatchService:
             mime_type=headers.get("x-goog-upload-header-content-type"),
             size=int(headers.get("x-goog-upload-header-content-length", "0")),
         )
-        url = f"{self.server.url}/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
+        url = (
+            f"{self.server.url}/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
+        )
         return Reply({}, headers={"x-goog-upload-url": url})
 
     def _chunk(self, upload_id: str, headers: dict[str, str], raw: bytes) -> Reply:
