@@ -1,5 +1,5 @@
 """The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``styles``,
-``models``.
+``models``, ``job``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
@@ -161,12 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
     _image_options(batch)
     _time_options(batch)
     batch.set_defaults(command=_batch)
+    from ._cli_job import add_job_command, add_submit_flag
+
+    add_submit_flag(batch)
 
     styles = commands.add_parser("styles", parents=[common], help="list the style presets")
     styles.add_argument("--category", choices=CATEGORIES, help="only this category")
     styles.set_defaults(command=_styles)
 
     add_models_command(commands, common)
+    add_job_command(commands, common)
     return parser
 
 
@@ -307,6 +311,10 @@ def _styles(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    if getattr(args, "google_batch", False):
+        from ._cli_job import submit_batch
+
+        return submit_batch(args, image_options(args))
     from ._cli_batch import run_batch
 
     return run_batch(args, pipeline_for(args), image_options(args))
