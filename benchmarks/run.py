@@ -7,7 +7,8 @@
 4. quota use under a rate limit, with the server enforcing it (429s counted);
 5. fault tolerance: 20% 429s and 5% 503s injected; nothing lost or duplicated;
 6. peak memory of 200 vs 2,000 ~1 MB images written to disk;
-7. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic).
+7. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic);
+8. collecting a Google Batch Mode job of 200 and 2,000 images from the local server.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import sys
 import time
 
+import bench_batchmode
 import bench_core
 import bench_memory
 import bench_rules
@@ -32,6 +34,7 @@ def main() -> int:
         bench_server.faults,
         bench_memory.memory,
         bench_rules.rules,
+        bench_batchmode.batchmode,
     ):
         start = time.perf_counter()
         rows += bench()

@@ -294,9 +294,7 @@ def test_submitting_again_continues_the_folders_job_or_is_refused(
     first.collect()
     server.requests.clear()
     more = pipe(api_client).submit(prompts(4), out_dir=out)  # 3 done: only the new one goes
-    assert [item.request.prompt for item in more.record.items if item.request] == [
-        "corgi number 3"
-    ]
+    assert [item.request.prompt for item in more.record.items if item.request] == ["corgi number 3"]
     assert (out / _record.HISTORY / f"{first.record.display_name}.json").exists()
 
 
