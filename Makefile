@@ -13,7 +13,7 @@ env:
 # Offline on a fresh machine (no credentials: RuleEnhancer + PreviewGenerator); with
 # GOOGLE_API_KEY or Vertex AI settings in the environment it renders with Google instead.
 demo: env
-	$(RUN) promptforge generate "fluffy corgi wearing a tiny crown, sitting on a velvet cushion" --out out/
+	$(RUN) promptforge generate "fluffy corgi wearing a tiny crown, sitting on a velvet cushion" --judge --rounds 3 --out out/
 	$(RUN) promptforge edit "$$(ls -d out/2*/ | sort | tail -1)" "make the crown smaller" --out out/
 
 lint: env

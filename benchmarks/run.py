@@ -7,8 +7,9 @@
 4. quota use under a rate limit, with the server enforcing it (429s counted);
 5. fault tolerance: 20% 429s and 5% 503s injected; nothing lost or duplicated;
 6. peak memory of 200 vs 2,000 ~1 MB images written to disk;
-7. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic);
-8. collecting a Google Batch Mode job of 200 and 2,000 images from the local server.
+7. peak memory of the ``promptforge batch`` command at 200 vs 10,000 items.
+8. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic);
+9. collecting a Google Batch Mode job of 200 and 2,000 images from the local server.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import time
 
 import bench_batchmode
+import bench_cli_memory
 import bench_core
 import bench_memory
 import bench_rules
@@ -33,6 +35,7 @@ def main() -> int:
         bench_server.quota,
         bench_server.faults,
         bench_memory.memory,
+        bench_cli_memory.memory,
         bench_rules.rules,
         bench_batchmode.batchmode,
     ):

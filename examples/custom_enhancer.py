@@ -136,8 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report("KeywordEnhancer (refine)", second, out)
     print(f"{'':<30} parent_id == first.id: {second.parent_id == first.id}")
     assert second.parent_id == first.id
-    assert second.prompt is not None
-    assert "a red scarf around its neck" in second.prompt.text
+    assert "a red scarf around its neck" in second.raise_for_error().prompt.text
 
     # Contract checks: raise promptforge.testing.ContractError listing every problem found.
     for name, pipe in pipes.items():

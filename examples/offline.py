@@ -28,15 +28,15 @@ from promptforge.enhancers import RuleEnhancer
 from promptforge.generators import PreviewGenerator
 
 IDEA = "fluffy corgi wearing a tiny crown, sitting on a deep crimson velvet cushion"
-BATCH = [
+BATCH: list[str | dict[str, str]] = [
     "a red fox curled up in fresh snow",
     {"prompt": "a lighthouse in a storm at night", "style": "oil-painting"},
     {"prompt": "a paper boat on a puddle", "style": "watercolor", "aspect_ratio": "3:4"},
 ]
 
 
-def show(label: str, result: GenerationResult, out: Path) -> None:
-    assert result.prompt is not None  # a successful run always has its prompt
+def show(label: str, outcome: GenerationResult, out: Path) -> None:
+    result = outcome.raise_for_error()  # typed as a success: `result.prompt` is set
     folder = result.save(out)
     sizes = ", ".join(f"{i.width}x{i.height}" for i in result.images)
     print(f"{label}: {result.prompt.text}")
@@ -84,9 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     show("refine", second, out)
     print(f"{'':>8}parent_id == first.id: {second.parent_id == first.id}")
     assert second.parent_id == first.id
-    assert second.prompt is not None
-    assert "large crown" in second.prompt.negative_terms
-    assert "noticeably smaller crown" in second.prompt.text
+    prompt = second.raise_for_error().prompt
+    assert "large crown" in prompt.negative_terms
+    assert "noticeably smaller crown" in prompt.text
 
     asyncio.run(batch(pipe, out))
     return 0

@@ -49,10 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pipe = Pipeline(enhancer=FakeEnhancer([CORGI]), generator=FakeGenerator(long_side=512))
-    result = pipe.run(IDEA, n=2, style="photorealistic", seed=7)
+    # raise_for_error(): the run's error as an exception, else the result typed as a
+    # success, so `result.prompt` needs no None check.
+    result = pipe.run(IDEA, n=2, style="photorealistic", seed=7).raise_for_error()
     folder = result.save(args.out)
 
-    assert result.prompt is not None  # a successful run always has its prompt
     print(f"idea:            {IDEA}")
     print(f"prompt:          {result.prompt.text}")
     print(f"negative prompt: {result.prompt.negative_prompt}")

@@ -8,6 +8,15 @@ from promptforge.testing import forbid_real_backends, instant_retries
 
 
 @pytest.fixture(autouse=True)
+def _private_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test writes to the real user's data directory (the CLI's run log lives there)."""
+    monkeypatch.setenv("PROMPTFORGE_HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.delenv("PROMPTFORGE_LOG", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_real_backends() -> Iterator[None]:
     with forbid_real_backends():
         yield

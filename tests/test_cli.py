@@ -5,8 +5,10 @@ The same commands run as a real console script in ``test_cli_process.py``.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -470,3 +472,45 @@ def test_one_batch_per_folder_at_a_time(capsys: pytest.CaptureFixture[str], tmp_
     assert code == cli.BAD_INPUT
     assert "another promptforge batch is writing there" in err
     assert run(capsys, "batch", str(source), "--out", str(out))[0] == cli.OK
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_in_a_batch_first_drains_then_abandons(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    presses: int,
+) -> None:
+    started: list[str] = []
+    both = asyncio.Event()
+
+    async def respond(prompt: EnhancedPrompt, options: ImageOptions) -> None:
+        started.append(prompt.original)
+        if len(started) == 2:  # both slots busy: Ctrl-C now
+            for _ in range(presses):
+                signal.raise_signal(signal.SIGINT)
+            both.set()
+        await both.wait()
+        if presses == 2:
+            await asyncio.Event().wait()  # never answers: only abandoning ends it
+
+    use_pipeline(monkeypatch, Pipeline(RuleEnhancer(), FakeGenerator(respond=respond)))
+    source = write(tmp_path / "prompts.txt", [f"a fox number {i}" for i in range(10)])
+    out = tmp_path / "out"
+    code, stdout, stderr = run(capsys, "batch", str(source), "--out", str(out), "--concurrency",
+                               "2")  # fmt: skip
+    assert code == cli.INTERRUPTED
+    assert len(started) == 2  # nothing new started after the first Ctrl-C
+    notices = [line for line in stderr.splitlines() if "stopping" in line]
+    assert notices == [
+        "promptforge: stopping: starting no new items; waiting for the 2 in flight to finish "
+        "and be saved (Ctrl-C again to abandon them)"
+    ]
+    kept = 2 if presses == 1 else 0  # the first Ctrl-C keeps what is in flight
+    assert len(folders(out)) == kept
+    assert f"  done     {kept:>6}" in stdout
+    assert f"  left     {10 - kept:>6}  interrupted" in stdout
+    assert stderr.endswith(
+        f"interrupted with {10 - kept} of 10 left; run the same command again to resume\n"
+    )
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored

@@ -145,3 +145,48 @@ def test_batch_interrupted_then_resumed(tmp_path: Path, how: signal.Signals) -> 
     assert sorted(prompts) == sorted(item["prompt"] for item in items)  # nothing lost
     assert set(prompts.values()) == {1}  # nothing duplicated
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no half-saved folder
+
+
+def test_ctrl_c_keeps_every_image_the_server_made(tmp_path: Path) -> None:
+    """The first Ctrl-C lets the requests in flight finish and be saved: images paid for
+    (answered by the server) equal images saved. Against the local Google server."""
+    from google_backends import server as wire
+    from google_backends.conftest import API_KEY
+
+    def wants_image(request: wire.Recorded) -> bool:
+        return "IMAGE" in request.body.get("generationConfig", {}).get("responseModalities", [])
+
+    def answer(request: wire.Recorded) -> wire.Reply:
+        if wants_image(request):
+            reply = wire.gemini_image_for_request(request)
+            reply.delay = 0.2  # long enough to be in flight when Ctrl-C comes
+            return reply
+        return wire.spec(subject="a red fox")
+
+    source = tmp_path / "prompts.txt"
+    source.write_text("".join(f"a red fox number {i}\n" for i in range(40)))
+    out = tmp_path / "out"
+    with wire.GoogleServer() as server:
+        server.default("generateContent", answer)
+        first = subprocess.Popen(
+            [sys.executable, "-m", "promptforge", "batch", str(source), "--out", str(out),
+             "--concurrency", "4"],
+            env={**ENV, "GOOGLE_API_KEY": API_KEY, "GOOGLE_GEMINI_BASE_URL": server.url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not (out.is_dir() and count_done(out) >= 2) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        first.send_signal(signal.SIGINT)
+        stdout, stderr = first.communicate(timeout=60)
+        made = [r for r in server.calls("generateContent") if wants_image(r)]
+    assert first.returncode == 130, stderr
+    assert "promptforge: stopping: starting no new items" in stderr
+    kept = count_done(out)
+    assert 2 <= kept < 40, "the batch finished before it could be interrupted"
+    assert len(made) == kept  # nothing paid for was left unsaved
+    assert f"interrupted with {40 - kept} of 40 left" in stderr.splitlines()[-1]
+    assert f"left     {40 - kept:>6}  interrupted" in stdout

@@ -187,3 +187,11 @@ class NoEdit(Generator):
 def test_check_generator_catches_a_declared_but_missing_edit() -> None:
     with pytest.raises(ContractError, match=r"capabilities.edit is True but edit"):
         check_generator(NoEdit())
+
+
+def test_a_damaged_saved_folder_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    folder = pipe().run("a knight").save(tmp_path)
+    (folder / "result.json").write_text('{"images": [{"path": "../../etc/passwd"}]}', "utf-8")
+    for target in (folder, folder / "image-0.png"):
+        with pytest.raises(InvalidRequestError, match="not a readable saved result"):
+            pipe().edit(target, "make the crown smaller")

@@ -54,6 +54,17 @@ def test_references_example_edits_twice_and_keeps_the_chain(tmp_path: Path) -> N
     assert "edits kept: make the crown smaller | smaller still: a thin circlet" in out
 
 
+def test_judging_example_fixes_the_crown_in_round_two(tmp_path: Path) -> None:
+    out = run("judging.py", str(tmp_path))
+    (folder,) = tmp_path.iterdir()
+    best = GenerationResult.load(folder)
+    assert [r.fix for r in best.rounds] == [None, "edit"]
+    assert best.id == best.rounds[1].id
+    assert (folder / "rounds" / "1" / "image-0.png").is_file()
+    assert "round 2: score 1.00 (edit: Make the crown much smaller.)" in out
+    assert "it cannot see what the image depicts" in out
+
+
 def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
     for _ in range(2):  # a second run on the same OUT_DIR starts its own batch folder
         out = run("offline.py", str(tmp_path))
@@ -62,6 +73,27 @@ def test_offline_reruns_resume_every_item(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("batch-*"))) == 2
 
 
+def test_cost_and_provenance_example_stops_at_the_budget(tmp_path: Path) -> None:
+    out = run("cost_and_provenance.py", str(tmp_path))
+    assert "cost: $0.480 (prices as of 2026-11-30)" in out
+    assert "batch: ok, ok, BudgetExceededError" in out
+    assert "log: 4 runs; search 'owl' -> ['an owl at night']" in out
+    assert (tmp_path / "runs.sqlite3").exists()
+
+
 def test_examples_do_not_promise_what_exists_already() -> None:
     for example in EXAMPLES.glob("*.py"):
         assert "later release" not in example.read_text("utf-8"), example.name
+
+
+def test_series_example_saves_a_storyboard_with_its_page(tmp_path: Path) -> None:
+    from promptforge import SeriesResult
+
+    out = run("series.py", str(tmp_path))
+    (folder,) = (p for p in tmp_path.iterdir() if p.is_dir())
+    series = SeriesResult.load(folder)
+    assert len(series.items) == 4
+    assert series.coherence.worst == 2  # the neon magenta sign, off-palette on purpose
+    assert (folder / "index.html").is_file()
+    assert (folder / "contact.png").is_file()
+    assert f"saved: {folder}/index.html" in out

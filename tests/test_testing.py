@@ -15,6 +15,7 @@ from promptforge import (
     Pipeline,
     PromptSpec,
     TransientError,
+    strip_provenance,
 )
 from promptforge.testing import (
     ContractError,
@@ -48,7 +49,8 @@ def test_fake_generator_script_and_default_images() -> None:
     scripted = GenerationOutput(images=[GeneratedImage.from_bytes(image_bytes(3, 3))])
     generator = FakeGenerator([scripted], long_side=90)
     pipe = Pipeline(FakeEnhancer(), generator)
-    assert pipe.run("a").images == scripted.images
+    (image,) = pipe.run("a").images
+    assert strip_provenance(image.data) == scripted.images[0].data  # provenance added
     result = pipe.run("b", n=3, aspect_ratio="9:16", output_mime_type="image/jpeg")
     assert [(i.width, i.height, i.mime_type) for i in result.images] == [(51, 90, "image/jpeg")] * 3
     assert len({i.data for i in result.images}) == 3  # distinct images

@@ -2,13 +2,19 @@
 
 An ``Enhancer`` (an LLM such as Gemini) writes a detailed, structured prompt from a few
 words; a ``Generator`` (a diffusion model such as Imagen) renders it; a ``Pipeline``
-composes the two with retries and returns a ``GenerationResult``.
+composes the two with retries and returns a ``GenerationResult``. An optional ``Judge``
+looks at the images and the pipeline fixes them in rounds.
 
 >>> from promptforge import Pipeline
 """
 
+from ._bible import Bible
+from ._budget import Estimate
+from ._cost import Cost, TotalCost, total_cost
+from ._drain import Drain
 from ._errors import (
     BackendError,
+    BudgetExceededError,
     ConfigurationError,
     ContentBlockedError,
     InvalidRequestError,
@@ -20,15 +26,19 @@ from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._options import MAX_PROMPT_CHARS, ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
+from ._provenance import Provenance, read_provenance, strip_provenance
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
-from ._result import ErrorInfo, GenerationResult, StageReport, SucceededResult
+from ._result import ErrorInfo, GenerationResult, Round, StageReport, SucceededResult
 from ._retry import RetryPolicy
+from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
 from ._store import ResultStore, ResumeReport
+from ._usage import Usage
 from .batchmode import BatchJob
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
+from .judges import Check, Judge, Verdict
 from .styles import StylePreset
 
 __version__ = "0.1.0"
@@ -37,12 +47,18 @@ __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
     "BatchJob",
+    "Bible",
+    "BudgetExceededError",
+    "Check",
     "ConfigurationError",
     "ContentBlockedError",
+    "Cost",
+    "Drain",
     "EnhanceRequest",
     "EnhancedPrompt",
     "Enhancer",
     "ErrorInfo",
+    "Estimate",
     "FilteredImage",
     "FunctionEnhancer",
     "GeneratedImage",
@@ -52,9 +68,11 @@ __all__ = [
     "GeneratorCapabilities",
     "ImageOptions",
     "InvalidRequestError",
+    "Judge",
     "Pipeline",
     "PromptSpec",
     "PromptforgeError",
+    "Provenance",
     "RateLimit",
     "RateLimitedError",
     "Reference",
@@ -62,10 +80,20 @@ __all__ = [
     "ResultStore",
     "ResumeReport",
     "RetryPolicy",
+    "Round",
+    "SeriesCoherence",
+    "SeriesItem",
+    "SeriesResult",
     "StageReport",
     "StylePreset",
     "SucceededResult",
+    "TotalCost",
     "TransientError",
+    "Usage",
+    "Verdict",
+    "read_provenance",
+    "strip_provenance",
+    "total_cost",
 ]
 
 # Tracebacks and reprs show the public home of each name, not its private module.

@@ -50,9 +50,10 @@ def check_prompts(prompts: object) -> Iterator[BatchItem]:
         ) from None
 
 
-def check_shared(style: object, options: Mapping[str, Any]) -> None:
-    """Check a batch's shared style and options once, before any item runs."""
-    make_request("shared options", style, options, keywords=BATCH_KEYWORDS)
+def check_shared(style: object, options: Mapping[str, Any]) -> Request:
+    """Check a batch's shared style and options once, before any item runs; the request
+    an item with only a prompt would make."""
+    return make_request("shared options", style, options, keywords=BATCH_KEYWORDS)
 
 
 def item_request(item: object, style: object, options: Mapping[str, Any]) -> Request:

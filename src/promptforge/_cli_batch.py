@@ -10,123 +10,187 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import signal
 import sys
-from contextlib import aclosing
-from pathlib import Path
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import aclosing, contextmanager
+from types import FrameType
 from typing import Any
 
 from . import _errors
 from ._batch import check_concurrency, item_request
+from ._cli_cost import print_estimate
+from ._cli_input import BatchFile
+from ._cli_out import output_folder
 from ._cli_report import Line, Progress, Tally, report
+from ._drain import Drain
 from ._errors import InvalidRequestError
 from ._pipeline import Pipeline
-from ._result import GenerationResult
 from ._store import ResultStore
 from .cli import (
     BACKEND_FAILURE,
     BAD_INPUT,
     BLOCKED,
     CONFIGURATION,
+    ENVIRONMENT,
     INTERRUPTED,
     OK,
     UNEXPECTED,
     announce,
     check,
+    describe,
+    error_json,
 )
 from .cli import exit_code as exit_code_of
 
 SEVERITY = (UNEXPECTED, CONFIGURATION, BACKEND_FAILURE, BLOCKED, BAD_INPUT)
 
 
-def read_lines(path: Path) -> list[Line]:
-    """The inputs in ``path``: a prompt per line, or JSON objects; blanks and ``#`` skipped.
-
-    Raises:
-        InvalidRequestError: the file is missing or empty, or a line is not valid JSON.
-    """
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise InvalidRequestError(f"batch file {str(path)!r}: {reason}", field="file") from None
-    lines = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if not stripped.startswith("{"):
-            lines.append(Line(number, {"prompt": stripped}))
-            continue
-        try:
-            item = json.loads(stripped)
-        except ValueError as exc:
-            raise InvalidRequestError(f"{path}:{number}: not valid JSON ({exc})") from None
-        lines.append(Line(number, item))
-    if not lines:
-        raise InvalidRequestError(
-            f"batch file {str(path)!r} holds no prompts (one per line, or JSON lines)",
-            field="file",
-        )
-    return lines
-
-
 def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any]) -> int:
     """Run the batch command; return its exit code."""
-    lines = read_lines(args.file)
-    for line in lines:  # every line checked before anything is spent
+    with BatchFile(args.file) as source:
+        total = check_lines(source, pipe, args, options)
+        check_concurrency(args.concurrency)
+        if args.estimate:
+            announce(args)
+            return print_estimate(pipe, source, args, options)
+        output_folder(args.out)
+        with ResultStore(args.out) as store:  # the folder's lock, held for the whole batch
+            announce(args)
+            return _run(source, pipe, args, options, total, store)
+
+
+def check_lines(
+    source: BatchFile, pipe: Pipeline, args: argparse.Namespace, options: dict[str, Any]
+) -> int:
+    """Check every line before anything is spent; return how many inputs there are.
+
+    Raises:
+        InvalidRequestError: naming the first bad line, or the file when it holds no input.
+    """
+    total = 0
+    for line in source.lines():
         try:
             check(pipe, item_request(line.item, args.style, options))
         except InvalidRequestError as exc:
             where = f"{args.file}:{line.number}"
             raise InvalidRequestError(f"{where}: {exc}", field=exc.field) from None
-    check_concurrency(args.concurrency)
-    announce(args)
+        total += 1
+    if not total:
+        raise source.error("holds no prompts (one per line, or JSON lines)")
+    return total
+
+
+def _run(
+    source: BatchFile,
+    pipe: Pipeline,
+    args: argparse.Namespace,
+    options: dict[str, Any],
+    total: int,
+    store: ResultStore,
+) -> int:
     as_json = getattr(args, "json", False)
-    tally = Tally(total=len(lines))
+    tally = Tally(total)
+    tally.store = store.report
     progress = Progress(tally, sys.stderr, tty=sys.stderr.isatty())
+    drain = Drain(source.lines())
+    error: OSError | None = None
     try:
-        with ResultStore(args.out) as store:  # the folder's lock, held for the whole batch
-            tally.store = store.report
-            asyncio.run(_consume(pipe, lines, args, options, tally, progress, store))
-    except KeyboardInterrupt:
-        progress.close()
-        report(tally, args, as_json, interrupted=True)
-        left = tally.total - len(tally.results)
-        print(f"promptforge: interrupted with {left} of {tally.total} left; run the same "
-              "command again to resume", file=sys.stderr)  # fmt: skip
-        return INTERRUPTED
+        asyncio.run(_consume(pipe, drain, args, options, tally, progress, store))
+    except (KeyboardInterrupt, asyncio.CancelledError):  # a second Ctrl-C
+        drain.stop()
+    except OSError as exc:  # a full disk, a folder gone read-only: stop, and say how far
+        error = exc
     progress.close()
-    report(tally, args, as_json, interrupted=False)
-    codes = {_code(result) for _, result in tally.results if not result.ok}
+    try:
+        interrupted = drain.stopped and error is None
+        error_info = error_json(error) if error is not None else None
+        report(tally, args, as_json, interrupted=interrupted, error=error_info)
+    finally:
+        tally.close()
+    left = f"{tally.total - tally.finished} of {tally.total} left"
+    if error is not None:
+        print(f"promptforge: error: {describe(error)}; stopped with {left}; run the same "
+              "command again to resume once that is fixed", file=sys.stderr)  # fmt: skip
+        return ENVIRONMENT
+    if interrupted:
+        print(f"promptforge: interrupted with {left}; run the same command again to resume",
+              file=sys.stderr)  # fmt: skip
+        return INTERRUPTED
+    codes = {_code(name) for name in tally.error_types}
     return next((code for code in SEVERITY if code in codes), OK)
 
 
 async def _consume(
     pipe: Pipeline,
-    lines: list[Line],
+    drain: Drain[Line],
     args: argparse.Namespace,
     options: dict[str, Any],
     tally: Tally,
     progress: Progress,
     store: ResultStore,
 ) -> None:
+    in_flight: dict[int, Line] = {}  # stream index -> its line, while it runs
+
+    def items() -> Iterator[dict[str, Any]]:
+        for index, line in enumerate(drain):
+            in_flight[index] = line
+            yield line.item
+
+    def draining() -> None:
+        running = len(in_flight)
+        progress.note(
+            f"promptforge: stopping: starting no new items; waiting for the {running} in "
+            "flight to finish and be saved (Ctrl-C again to abandon them)"
+        )
+
     stream = pipe.stream(
-        [line.item for line in lines],
+        items(),
         concurrency=args.concurrency,
         style=args.style,
         out_dir=store,
         keep_images=False,
+        budget=args.budget,
         **options,
     )
-    async with aclosing(stream) as results:
-        async for result in results:
-            line = lines[result.index or 0]
-            tally.results.append((line, result))
-            progress.advance(line, result, args.out)
+    with gentle_interrupts(drain, draining):
+        async with aclosing(stream) as results:
+            async for result in results:
+                line = in_flight.pop(result.index or 0)
+                tally.add(line, result, args.out)
+                progress.advance(line, result, args.out)
 
 
-def _code(result: GenerationResult) -> int:
-    assert result.error is not None
-    cls = getattr(_errors, result.error.type, None)
+@contextmanager
+def gentle_interrupts(drain: Drain[Any], draining: Callable[[], None]) -> Iterator[None]:
+    """Ctrl-C while the current task runs: the first stops ``drain`` (and calls
+    ``draining`` on the loop), the second cancels the task, the third raises
+    ``KeyboardInterrupt``. Outside the main thread, Ctrl-C keeps its usual meaning."""
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
+        yield
+        return
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    presses = 0
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            drain.stop()
+            loop.call_soon_threadsafe(draining)
+        elif presses == 2 and task is not None:
+            loop.call_soon_threadsafe(task.cancel)
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _code(error_type: str) -> int:
+    cls = getattr(_errors, error_type, None)
     return exit_code_of(cls) if isinstance(cls, type) else UNEXPECTED

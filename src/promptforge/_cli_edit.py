@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import cli
+from ._cli_log import note_saved
+from ._cli_out import output_folder
 from ._edit import edit_request, resolve_target
 from ._reference import REFERENCE_ROLES, Reference, check_role
 from ._result import RESULT_FILE, GenerationResult
@@ -75,9 +77,11 @@ def run_edit_command(args: argparse.Namespace) -> int:
     options.update(reference_options(args))
     edit_request(args.instruction, options)  # bad input is one line, before the notice
     target = resolve_target(args.target)
+    output_folder(args.out)  # before the image is paid for
     cli.announce(args)
     result = pipe.edit(target.parent or target.image, args.instruction, **options)
     folder = result.save(args.out)
+    note_saved(pipe, result, folder)
     if getattr(args, "json", False):
         document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
         print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))

@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._batch import item_request
 from ._cli_backends import build_pipeline
 from ._errors import InvalidRequestError
 from ._result import GenerationResult
 from .batchmode import BatchJob
-from .cli import OK, announce, check
+from .cli import OK, announce
 
 
 def add_job_command(
@@ -48,7 +47,9 @@ def add_submit_flag(parser: argparse.ArgumentParser) -> None:
 
 def submit_batch(args: argparse.Namespace, options: dict[str, Any]) -> int:
     """``promptforge batch FILE --out DIR --google-batch``: submit, print how to follow."""
-    from ._cli_batch import read_lines
+    from ._cli_batch import check_lines
+    from ._cli_input import BatchFile
+    from ._cli_out import output_folder
 
     if getattr(args, "backend", "auto") == "offline":
         raise InvalidRequestError(
@@ -58,19 +59,14 @@ def submit_batch(args: argparse.Namespace, options: dict[str, Any]) -> int:
         "google", lambda _: None, timeout=getattr(args, "timeout", None),
         retries=getattr(args, "retries", None),
     )  # fmt: skip
-    lines = read_lines(args.file)
-    for line in lines:  # every line checked before anything is spent
-        try:
-            check(pipe, item_request(line.item, args.style, options))
-        except InvalidRequestError as exc:
-            raise InvalidRequestError(
-                f"{args.file}:{line.number}: {exc}", field=exc.field
-            ) from None
-    announce(args)
-    job = pipe.submit(
-        [line.item for line in lines], out_dir=args.out, concurrency=args.concurrency,
-        style=args.style, **options,
-    )  # fmt: skip
+    with BatchFile(args.file) as source:
+        check_lines(source, pipe, args, options)  # every line, before anything is spent
+        output_folder(args.out)
+        announce(args)
+        job = pipe.submit(
+            (line.item for line in source.lines()), out_dir=args.out,
+            concurrency=args.concurrency, style=args.style, **options,
+        )  # fmt: skip
     summary = _summary(job)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))
@@ -132,7 +128,7 @@ def run_job(args: argparse.Namespace) -> int:
             message = " ".join(result.error.message.split())
             print(f"promptforge: item {result.index} failed: {result.error.type}: {message}",
                   file=sys.stderr)  # fmt: skip
-    codes = {_code(result) for result in results if not result.ok}
+    codes = {_code(result.error.type) for result in results if result.error is not None}
     return next((code for code in SEVERITY if code in codes), OK)
 
 

@@ -122,12 +122,17 @@ def price_summary(info: ModelInfo) -> str:
     if price is None:
         return "-"
     parts = []
-    if price.per_image is not None:
+    if isinstance(price.per_image, float | int):
         parts.append(f"${price.per_image:g}/image")
-    if price.input_per_mtok is not None:
-        parts.append(f"${price.input_per_mtok:g}/M in")
-    if price.output_per_mtok is not None:
-        parts.append(f"${price.output_per_mtok:g}/M out")
+    elif price.per_image:
+        sizes = "/".join(f"{size} ${usd:g}" for size, usd in price.per_image.items())
+        parts.append(f"image {sizes}")
+    for field, label in (("input", "in"), ("output", "out"), ("thinking", "thinking")):
+        rate = getattr(price, f"{field}_per_mtok")
+        if rate is not None:
+            parts.append(f"${rate:g}/M {label}")
+    if price.batch_discount is not None:
+        parts.append(f"batch -{price.batch_discount:.0%}")
     return ", ".join(parts) or "-"
 
 

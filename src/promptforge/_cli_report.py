@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+import textwrap
 import time
-from dataclasses import dataclass, field
+from array import array
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._cost import CostTally
 from ._result import GenerationResult
 from ._store import ResumeReport
 
@@ -22,25 +29,62 @@ class Line:
     item: dict[str, Any]
 
 
-@dataclass
 class Tally:
-    """What the batch has done so far."""
+    """What the batch has done so far, in memory that does not grow with the batch.
 
-    total: int
-    started: float = field(default_factory=time.perf_counter)
-    results: list[tuple[Line, GenerationResult]] = field(default_factory=list)
-    store: ResumeReport = field(default_factory=ResumeReport)
+    Counts are kept in memory; each finished item's summary entry goes to a temporary
+    file, read back in line order for the summary at the end.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.started = time.perf_counter()
+        self.counts: Counter[str] = Counter()
+        """Finished items by ``status_of``."""
+        self.filtered = 0
+        """Images withheld by a safety filter."""
+        self.error_types: set[str] = set()
+        """The error class names of the failed items."""
+        self.store = ResumeReport()
+        """What the output folder's store resumed, redid and moved aside."""
+        self.cost = CostTally()
+        """What the batch spent, and the items the budget held back."""
+        self._entries = tempfile.TemporaryFile()  # noqa: SIM115  # closed by close()
+        self._lines = array("q")
+        self._offsets = array("q")
+
+    def add(self, line: Line, result: GenerationResult, out: Path) -> None:
+        """Count a finished item and keep its summary entry."""
+        self.counts[status_of(result)] += 1
+        self.filtered += len(result.filtered)
+        self.cost.add(result)
+        if result.error is not None:
+            self.error_types.add(result.error.type)
+        self._lines.append(line.number)
+        self._offsets.append(self._entries.seek(0, os.SEEK_END))
+        entry = json.dumps(_item_json(line, result, out), ensure_ascii=False)
+        self._entries.write(entry.encode("utf-8") + b"\n")
 
     def count(self, status: str) -> int:
-        return sum(1 for _, result in self.results if status_of(result) == status)
+        return self.counts[status]
 
     @property
-    def filtered(self) -> int:
-        return sum(len(result.filtered) for _, result in self.results)
+    def finished(self) -> int:
+        return len(self._lines)
 
     @property
     def seconds(self) -> float:
         return time.perf_counter() - self.started
+
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """The summary entry of every finished item, in line order."""
+        for position in sorted(range(len(self._lines)), key=self._lines.__getitem__):
+            self._entries.seek(self._offsets[position])
+            yield json.loads(self._entries.readline())
+
+    def close(self) -> None:
+        """Drop the kept entries."""
+        self._entries.close()
 
 
 def status_of(result: GenerationResult) -> str:
@@ -64,7 +108,7 @@ class Progress:
             detail = f"already done: {out / result.id}"
         else:
             detail = f"{out / result.id}"
-        count = f"[{len(self.tally.results)}/{self.tally.total}]"
+        count = f"[{self.tally.finished}/{self.tally.total}]"
         text = f"{count} {status:<7} line {line.number}: {detail}"
         if not self.tty:
             print(text, file=self.stream, flush=True)
@@ -75,62 +119,93 @@ class Progress:
 
     def _bar(self) -> None:
         tally = self.tally
-        done = len(tally.results)
+        done = tally.finished
         filled = round(24 * done / tally.total)
         bar = "#" * filled + "." * (24 - filled)
         counts = "  ".join(f"{s} {tally.count(s)}" for s in ("done", "resumed", "failed"))
         text = f"\r\x1b[K[{bar}] {done}/{tally.total}  {counts}  {tally.seconds:.1f}s"
         print(text, end="", file=self.stream, flush=True)
 
+    def note(self, text: str) -> None:
+        """One line of news on ``stream``, above the bar on a terminal."""
+        print(f"\r\x1b[K{text}" if self.tty else text, file=self.stream, flush=True)
+        if self.tty and self.tally.finished:
+            self._bar()
+
     def close(self) -> None:
-        if self.tty and self.tally.results:
+        if self.tty and self.tally.finished:
             print(file=self.stream, flush=True)
 
 
-def report(tally: Tally, args: argparse.Namespace, as_json: bool, *, interrupted: bool) -> None:
-    """The summary: a table on stdout (or JSON), and one stderr line per failed item."""
-    ordered = sorted(tally.results, key=lambda pair: pair[0].number)
+def report(
+    tally: Tally,
+    args: argparse.Namespace,
+    as_json: bool,
+    *,
+    interrupted: bool,
+    error: dict[str, Any] | None = None,
+) -> None:
+    """The summary: a table on stdout (or JSON), and one stderr line per failed item.
+
+    ``error`` describes what stopped the batch early (a full disk), if anything.
+    """
+    from ._cli_cost import cost_json, cost_rows
+
+    done, resumed, failed = (tally.count(s) for s in ("done", "resumed", "failed"))
     if as_json:
-        items = [_item_json(line, result, args.out) for line, result in ordered]
         summary = {
             "file": str(args.file),
             "out": str(args.out),
             "total": tally.total,
-            "done": tally.count("done") + tally.count("resumed"),
-            "resumed": tally.count("resumed"),
-            "failed": tally.count("failed"),
+            "done": done + resumed,
+            "resumed": resumed,
+            "failed": failed,
             "redone": dict(tally.store.redone),
             "damaged": [{"folder": str(f), "reason": r} for f, r in tally.store.damaged],
             "filtered": tally.filtered,
             "seconds": round(tally.seconds, 3),
             "interrupted": interrupted,
-            "items": items,
+            "error": error,
+            **cost_json(tally.cost),
         }
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        _print_json(summary, tally.entries())
     else:
-        resumed = tally.count("resumed")
         rows = [
-            ("done", tally.count("done") + resumed,
+            ("done", done + resumed,
              f"{resumed} already done in {args.out} from an earlier run" if resumed else ""),
             ("filtered", tally.filtered, "images withheld by the safety filter"),
-            ("failed", tally.count("failed"), "run the same command again to retry them"
-             if tally.count("failed") else ""),
-            ("left", tally.total - len(tally.results), "interrupted" if interrupted else ""),
+            ("failed", failed, "run the same command again to retry them" if failed else ""),
+            ("left", tally.total - tally.finished,
+             "interrupted" if interrupted else "stopped by an error" if error else ""),
         ]  # fmt: skip
         print(f"batch {args.file} -> {args.out}/")
         for label, number, note in rows:
             print(f"  {label:<9}{number:>6}  {note}".rstrip())
         print(f"  {'seconds':<9}{tally.seconds:>6.1f}")
+        for label, value, note in cost_rows(tally.cost):
+            print(f"  {label:<9}{value:>6}  {note}".rstrip())
         for reason, number in sorted(tally.store.redone.items()):
             print(f"  {'redone':<9}{number:>6}  {reason}")
         for folder, reason in tally.store.damaged:
             print(f"promptforge: damaged result folder moved to {folder}: {reason}",
                   file=sys.stderr)  # fmt: skip
-    for line, result in ordered:
-        if result.error is not None:
-            message = " ".join(result.error.message.split())
-            print(f"promptforge: line {line.number} failed: {result.error.type}: {message}",
-                  file=sys.stderr)  # fmt: skip
+    if failed:
+        for entry in tally.entries():
+            if (error := entry["error"]) is not None:
+                message = " ".join(error["message"].split())
+                print(f"promptforge: line {entry['line']} failed: {error['type']}: {message}",
+                      file=sys.stderr)  # fmt: skip
+
+
+def _print_json(summary: dict[str, Any], items: Iterator[dict[str, Any]]) -> None:
+    """``summary`` plus ``"items"``, as ``json.dumps(indent=2)`` would print it, an item at
+    a time (the items of a long batch are never all in memory)."""
+    head = json.dumps(summary, indent=2, ensure_ascii=False)
+    print(head[:-2] + ',\n  "items": [', end="")
+    for number, item in enumerate(items):
+        text = json.dumps(item, indent=2, ensure_ascii=False)
+        print(("," if number else "") + "\n" + textwrap.indent(text, "    "), end="")
+    print("\n  ]\n}")
 
 
 def _item_json(line: Line, result: GenerationResult, out: Path) -> dict[str, Any]:

@@ -8,7 +8,6 @@ its ``conversation``, so the generator continues it; that survives ``save`` and 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,21 +73,38 @@ def _from_path(path: Path) -> Target:
                 f"target: {str(path)!r} is a folder without {RESULT_FILE} (not a saved result)",
                 field="target",
             )
-        return resolve_target(GenerationResult.load(path))
+        return resolve_target(_materialised(_load(path)))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidRequestError(
             f"target: cannot read {str(path)!r} ({exc.strerror or exc})", field="target"
         ) from None
-    saved = path.parent / RESULT_FILE
-    if saved.is_file():  # an image inside a saved result folder: continue its conversation
-        entries = json.loads(saved.read_text("utf-8"))["images"]
-        files = [entry.get("path", entry.get("file")) for entry in entries]  # "file": < v1
-        if path.name in files:
-            result = GenerationResult.load(path.parent)
-            return Target(result.images[files.index(path.name)], result)
+    if (path.parent / RESULT_FILE).is_file():  # inside a saved result: continue its conversation
+        lazy = _load(path.parent)
+        names = [Path(image.path).name for image in lazy.images if image.path is not None]
+        if path.name in names:
+            result = _materialised(lazy)
+            return Target(result.images[names.index(path.name)], result)
     return Target(_image_of(data, f"{str(path)!r} is"))
+
+
+def _materialised(result: GenerationResult) -> GenerationResult:
+    """``result`` with its images' bytes read from disk (each checked again as it is read)."""
+    images = tuple(
+        image.model_copy(update={"data": image.read(), "path": None}) for image in result.images
+    )
+    return result.model_copy(update={"images": images})
+
+
+def _load(folder: Path) -> GenerationResult:
+    """The saved result in ``folder`` (image bytes left on disk), read as hostile input."""
+    try:
+        return GenerationResult.load(folder, lazy=True)
+    except (ValueError, OSError) as exc:
+        raise InvalidRequestError(
+            f"target: {str(folder)!r} is not a readable saved result ({exc})", field="target"
+        ) from None
 
 
 def _image_of(data: bytes, what: str) -> GeneratedImage:
@@ -116,8 +132,10 @@ async def run_edit(
     options: Mapping[str, Any],
     *,
     strict: bool,
+    record: Callable[[GenerationResult], Awaitable[None]] | None = None,
 ) -> GenerationResult:
-    """Edit ``target`` with ``generator`` under ``retry`` and the rate limit ``limited``.
+    """Edit ``target`` with ``generator`` under ``retry`` and the rate limit ``limited``;
+    ``record`` receives the result, or the failed result before the error is re-raised.
 
     Raises:
         InvalidRequestError: the generator cannot edit, or the target or options are bad
@@ -147,15 +165,37 @@ async def run_edit(
 
         return await retry.call(attempt, on_attempt=tally)
 
+    try:
+        await _edit(state, generator, run_plan.calls, one, edit_options.image_size)
+    except Exception as exc:
+        if record is not None:
+            await record(_with(state.result(error=exc), request))
+        raise
+    result = _with(state.result(), request)
+    if record is not None:
+        await record(result)
+    return result
+
+
+def _with(result: GenerationResult, request: Request) -> GenerationResult:
+    return result.model_copy(update={"instruction": request.prompt})
+
+
+async def _edit(
+    state: RunState,
+    generator: Generator,
+    calls: tuple[int, ...],
+    one: Callable[[int, Tally], Awaitable[GenerationOutput]],
+    image_size: str | None,
+) -> None:
+    """The edit stage: every call at once; the images of those that succeeded are kept."""
     with state.stage("edit", generator) as tally:
         outcomes = await asyncio.gather(
-            *(one(count, tally) for count in run_plan.calls), return_exceptions=True
+            *(one(count, tally) for count in calls), return_exceptions=True
         )
         for outcome in outcomes:
             if isinstance(outcome, GenerationOutput):
-                state.images.extend(outcome.images)
-                state.filtered.extend(outcome.filtered)
-                state.warnings.extend(outcome.warnings)
+                state.take(outcome, tally, image_size)
         failures = [o for o in outcomes if isinstance(o, BaseException)]
         if failures and not state.images:
             raise failures[0]
@@ -168,5 +208,3 @@ async def run_edit(
                 "the edited image was withheld by the safety filter",
                 reasons=[f.reason for f in state.filtered],
             )
-    result = state.result()
-    return result.model_copy(update={"instruction": request.prompt})

@@ -5,6 +5,7 @@
     PromptforgeError                 base of everything below
     ├── ConfigurationError           missing credentials or extra; says what to set or install
     ├── InvalidRequestError          bad input, raised before any request; .field, .allowed
+    │   └── BudgetExceededError      a batch item not started: it would pass the budget
     ├── ContentBlockedError          withheld by a safety filter; .reasons, .stage, .backend
     └── BackendError                 the backend failed; .status, .stage, .backend, .retryable
         ├── RateLimitedError         429 or quota; .retry_after (seconds, from the server's hint)
@@ -13,7 +14,7 @@
 Misuse (``ConfigurationError``, ``InvalidRequestError``) is kept apart from what a backend
 did (``ContentBlockedError``, ``BackendError``), so apps can branch on "fix your input",
 "the content was refused" and "try again later". ``stage`` (``"enhance"``, ``"generate"``,
-``"edit"``) and ``backend`` are filled in by the pipeline when a backend raises.
+``"edit"``, ``"judge"``) and ``backend`` are filled in by the pipeline when a backend raises.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, TypeAlias
 
-Stage: TypeAlias = Literal["enhance", "generate", "edit"]
+Stage: TypeAlias = Literal["enhance", "generate", "edit", "judge"]
 
 __all__ = [
     "BackendError",
+    "BudgetExceededError",
     "ConfigurationError",
     "ContentBlockedError",
     "InvalidRequestError",
@@ -81,6 +83,23 @@ class InvalidRequestError(PromptforgeError):
         """The name of the offending argument or option."""
         self.allowed = tuple(allowed) if allowed is not None else None
         """The values that would have been accepted, where there is a closed set."""
+
+
+class BudgetExceededError(InvalidRequestError):
+    """A batch item was not started because its estimated cost would pass the ``budget``
+    given to ``run_many`` / ``stream``; nothing was sent for it. Raise the budget (or run
+    the rest later: a batch with ``out_dir`` resumes) to make it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = "budget",
+        allowed: Iterable[str] | None = None,
+        stage: Stage | None = None,
+        backend: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field, allowed=allowed, stage=stage, backend=backend)
 
 
 class ContentBlockedError(PromptforgeError):

@@ -12,6 +12,7 @@ from ._conversation import Conversation
 from ._files import read_regular, write_atomic
 from ._imageinfo import EXTENSIONS, sniff
 from ._model import Base64Bytes, FrozenMap, Model
+from ._usage import Usage
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -175,3 +176,5 @@ class GenerationOutput(Model):
     """Images withheld by a safety filter."""
     warnings: tuple[str, ...] = ()
     """Adaptations the generator made (e.g. "seed needs the watermark off; turned it off")."""
+    usage: Usage = Field(default_factory=Usage)
+    """Tokens the backend reported for the call (the pipeline counts the images itself)."""

@@ -20,10 +20,11 @@ from ._batch import (
     check_shared,
     item_request,
 )
+from ._budget import Estimate, Estimator, Spender, Stager, check_budget
 from ._components import check_bool, check_enhancer, check_generator, check_optional
 from ._edit import EditTarget, run_edit
 from ._errors import BackendError, ContentBlockedError, InvalidRequestError
-from ._image import GenerationOutput
+from ._image import GeneratedImage, GenerationOutput
 from ._options import ImageOptions, ImageOptionsDict
 from ._portal import run_sync
 from ._prompt import EnhancedPrompt, EnhanceRequest
@@ -31,10 +32,16 @@ from ._ratelimit import Limiter, RateLimit
 from ._request import Request, check_text, make_request
 from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
+from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds, split_item
 from ._run import RunState, Tally, backend_name
+from ._runlog import RunLog, open_log
+from ._series import Anchor, run_series
+from ._series_result import Consistency, SeriesResult
 from ._store import ResultStore, made_by
+from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
+from .judges._base import Judge, Verdict
 from .styles import StylePreset
 
 if TYPE_CHECKING:
@@ -42,8 +49,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Style: TypeAlias = str | StylePreset | None
-Fix: TypeAlias = Literal["auto", "edit", "refine"]
-FIXES: tuple[Fix, ...] = ("auto", "edit", "refine")
 
 
 class Pipeline:
@@ -63,6 +68,13 @@ class Pipeline:
             preset adds are still folded for a generator without negative prompts.)
         enhance_rate_limit: requests per minute to the enhancer, shared by all tasks.
         generate_rate_limit: requests per minute to the generator, shared by all tasks.
+        judge: a ``Judge`` that looks at each image (``result.verdict``); it enables
+            ``run(..., target=, max_rounds=, fix=)`` and ``judge()``.
+        judge_retry: overrides ``retry`` for the judge.
+        judge_rate_limit: requests per minute to the judge, shared by all tasks.
+        log: record every run (its idea, prompt, models, usage, cost, outcome) in a SQLite
+            run log: ``True`` for the default file under ``PROMPTFORGE_HOME``, a path, or
+            a ``RunLog``. Off by default; see ``docs/cost.md``.
 
     Example:
         >>> pipe = Pipeline(enhancer=FakeEnhancer(), generator=FakeGenerator())
@@ -83,6 +95,10 @@ class Pipeline:
         strict: bool = False,
         enhance_rate_limit: RateLimit | None = None,
         generate_rate_limit: RateLimit | None = None,
+        judge: Judge | None = None,
+        judge_retry: RetryPolicy | None = None,
+        judge_rate_limit: RateLimit | None = None,
+        log: str | Path | bool | RunLog | None = None,
     ) -> None:
         if on_enhance_error not in ("raise", "fallback"):
             raise InvalidRequestError(
@@ -101,6 +117,16 @@ class Pipeline:
         generate_rate = check_optional("generate_rate_limit", generate_rate_limit, RateLimit)
         self._enhance_limiter = Limiter(enhance_rate) if enhance_rate else None
         self._generate_limiter = Limiter(generate_rate) if generate_rate else None
+        if judge is not None and not isinstance(judge, Judge):
+            raise InvalidRequestError(
+                f"judge: expected a Judge (promptforge.judges), got {type(judge).__name__}",
+                field="judge",
+            )
+        self.judge_backend = judge
+        self.judge_retry = check_optional("judge_retry", judge_retry, RetryPolicy) or retry
+        judge_rate = check_optional("judge_rate_limit", judge_rate_limit, RateLimit)
+        self._judge_limiter = Limiter(judge_rate) if judge_rate else None
+        self.log = open_log(log)
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -110,6 +136,8 @@ class Pipeline:
         opens new connections when next used. Also ``async with Pipeline(...) as pipe:``."""
         await self.enhancer.aclose()
         await self.generator.aclose()
+        if self.judge_backend is not None:
+            await self.judge_backend.aclose()
 
     def close(self) -> None:
         """Sync twin of ``aclose``; also ``with Pipeline(...) as pipe:``."""
@@ -130,9 +158,23 @@ class Pipeline:
     # -- async core ---------------------------------------------------------------------
 
     async def arun(
-        self, prompt: str, *, style: Style = None, **options: Unpack[ImageOptionsDict]
+        self,
+        prompt: str,
+        *,
+        style: Style = None,
+        target: float | None = None,
+        max_rounds: int = 1,
+        fix: Fix = "auto",
+        **options: Unpack[ImageOptionsDict],
     ) -> GenerationResult:
         """Enhance ``prompt`` and render it; see ``ImageOptions`` for the options.
+
+        With a judge, the images are judged (``result.verdict``), and with ``target`` (a
+        score from 0 to 1) or ``max_rounds`` > 1 the best is fixed and rendered again until
+        it reaches ``target`` (without one: until its verdict passes), at most
+        ``max_rounds`` renders in all. ``fix``: ``"edit"`` the image with the verdict's
+        instruction, ``"refine"`` the prompt with its feedback, or ``"auto"`` (edit when
+        the generator can). Returns the best round; ``result.rounds`` keeps every round.
 
         Raises:
             InvalidRequestError: bad input, before any backend call.
@@ -140,9 +182,34 @@ class Pipeline:
             BackendError: a backend failed after the retry policy gave up.
         """
         request = make_request(prompt, style, options)
+        rounds = check_rounds(self.judge_backend, target, max_rounds, fix)
         state = RunState(request)
-        await self._execute(state, self._plan(request))
-        return state.result()
+        run_plan = self._plan(request)
+        return await self._logged(state, self._execute(state, run_plan), rounds)
+
+    async def ajudge(
+        self, target: GenerationResult | GeneratedImage, prompt: EnhancedPrompt | str | None = None
+    ) -> Verdict:
+        """The judge's verdict on an image (a result's first), no new image made.
+
+        ``prompt``: what the image should show; defaults to the result's prompt (required
+        for a bare ``GeneratedImage``; a ``str`` is taken as the prompt's text). The judge
+        stage's retry policy and rate limit apply.
+
+        Raises:
+            InvalidRequestError: no judge, no image, or no prompt to judge against.
+        """
+        from ._rounds import judge_images
+
+        if self.judge_backend is None:
+            raise InvalidRequestError(
+                "judge: this pipeline has no judge; Pipeline(..., judge=GeminiJudge())",
+                field="judge",
+            )
+        _guard.check_backend(self.judge_backend)
+        image, wanted = _judge_target(target, prompt)
+        (verdict,) = (await judge_images(self, wanted, [image])).verdicts
+        return verdict
 
     async def aenhance(
         self, prompt: str, *, style: Style = None, negative_prompt: str | None = None
@@ -168,10 +235,7 @@ class Pipeline:
         generator that can edit, the image itself is edited with ``feedback`` as the
         instruction instead (``aedit``); ``fix="edit"`` without one says so in ``warnings``.
         """
-        if fix not in FIXES:
-            raise InvalidRequestError(
-                f"fix: {fix!r} is not one of {', '.join(FIXES)}", field="fix", allowed=FIXES
-            )
+        check_fix(fix)
         if fix != "refine" and self.generator.capabilities.edit and result.images:
             return await self.aedit(result, feedback, **options)
         if result.prompt is None or result.request is None:
@@ -202,8 +266,7 @@ class Pipeline:
             )
         else:
             state.prompt = await self._enhance(state, revised)
-        await self._execute(state, run_plan)
-        return state.result()
+        return await self._logged(state, self._execute(state, run_plan))
 
     async def aedit(
         self, target: EditTarget, instruction: str, **options: Unpack[ImageOptionsDict]
@@ -230,6 +293,7 @@ class Pipeline:
             instruction,
             options,
             strict=self.strict,
+            record=self._record,
         )
 
     async def arun_many(
@@ -240,13 +304,18 @@ class Pipeline:
         style: Style = None,
         out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
+        target: float | None = None,
+        max_rounds: int = 1,
+        fix: Fix = "auto",
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Run every prompt, at most ``concurrency`` at once; results in input order.
 
         Never raises for one item: a failed item is a result with ``ok=False`` and
         ``error`` set. Shared options are checked first and raise ``InvalidRequestError``.
-        ``out_dir`` and ``keep_images`` work as in ``stream``.
+        ``out_dir``, ``keep_images`` and ``budget`` work as in ``stream``; ``target``,
+        ``max_rounds`` and ``fix`` as in ``arun``, per item (an item mapping may set its own).
         """
         stream = self.stream(
             prompts,
@@ -254,6 +323,10 @@ class Pipeline:
             style=style,
             out_dir=out_dir,
             keep_images=keep_images,
+            target=target,
+            max_rounds=max_rounds,
+            fix=fix,
+            budget=budget,
             **options,
         )
         results = [result async for result in stream]
@@ -267,6 +340,10 @@ class Pipeline:
         style: Style = None,
         out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
+        target: float | None = None,
+        max_rounds: int = 1,
+        fix: Fix = "auto",
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> AsyncGenerator[GenerationResult, None]:
         """Like ``arun_many``, but yield each result as it finishes (completion order).
@@ -285,41 +362,132 @@ class Pipeline:
         ``keep_images=False`` as well, image bytes are dropped from memory once saved
         (``image.path`` and ``image.read()`` reach them), so a batch of any size runs in
         bounded memory; with ``keep_images=True`` resumed results carry their bytes too.
-        See ``docs/scale.md`` for the resume rules.
+        ``target``, ``max_rounds`` and ``fix`` work as in ``arun`` for each item; an item
+        mapping may carry its own. See ``docs/scale.md`` for the resume rules.
+
+        With ``budget`` (USD), each item's cost is estimated from the catalogue's prices
+        before it starts, and an item that would take the batch past the budget is not
+        started: it comes back failed with ``BudgetExceededError``, nothing sent for it.
+        Unknown prices make a budget impossible to keep: ``InvalidRequestError`` at once.
+        See ``docs/cost.md``.
         """
         limit = check_concurrency(concurrency)
         items = check_prompts(prompts)
-        check_shared(style, options)  # fail fast on shared options
+        base = check_shared(style, options)  # fail fast on shared options
+        shared = {"target": target, "max_rounds": max_rounds, "fix": fix}
+        check_rounds(self.judge_backend, **shared)
+        spender = None
+        if check_budget(budget) is not None:
+            spender = Spender(float(budget or 0), Estimator(self._stagers()))
+            spender.check(plan(base.options, self.generator.capabilities, strict=self.strict))
         with ExitStack() as exit_stack:
             if out_dir is None or isinstance(out_dir, ResultStore):
                 store = out_dir
             else:  # a folder: this stream opens (and locks) it, and closes it at the end
                 store = exit_stack.enter_context(ResultStore(out_dir))
-            maker = made_by(
-                {"enhance": _report(self.enhancer), "generate": _report(self.generator)}
-            )
+            maker = self._made_by()
 
-            async def one(index: int, item: BatchItem) -> GenerationResult:
+            async def run(index: int, item: BatchItem) -> GenerationResult:
                 state = RunState(None, index=index)
                 try:
-                    state.request = item_request(item, style, options)
+                    fields, own = split_item(item)
+                    state.request = item_request(fields, style, options)
+                    rounds = check_rounds(self.judge_backend, **{**shared, **own})
                     run_plan = self._plan(state.request)
                     if store is not None:
                         done = store.take(state.request, maker, lazy=not keep_images)
                         if done is not None:
                             return store.resumed(done, index)
+                    if spender is not None:
+                        spender.admit(index, run_plan)
                     await self._execute(state, run_plan)
+                    result = await self._rounds(state.result(), rounds)
                 except Exception as exc:  # one item's failure never sinks the batch
                     return state.result(error=exc)
                 if store is None:
-                    return state.result()
-                return await _finish(
-                    asyncio.to_thread(store.save, state.result(), keep_images=keep_images)
-                )
+                    return result
+                return await _finish(asyncio.to_thread(store.save, result, keep_images=keep_images))
+
+            async def one(index: int, item: BatchItem) -> GenerationResult:
+                result = await run(index, item)
+                if not result.resumed:
+                    if spender is not None:
+                        spender.settle(
+                            index, result.cost.usd if result.cost else None, result.usage
+                        )
+                    saved = store.root / result.id if store is not None and result.ok else None
+                    await self._record(result, saved)
+                return result
 
             async with aclosing(as_completed(one, items, limit)) as results:
                 async for result in results:
                     yield result
+
+    def estimate(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        style: Style = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> Estimate:
+        """What ``run_many(prompts, ...)`` would cost, from the catalogue's prices, with no
+        request sent: the images exactly, the tokens an allowance (``docs/cost.md``).
+        ``estimate.usd`` is None (and ``missing`` names the price) when a price is unknown.
+        """
+        check_shared(style, options)
+        caps = self.generator.capabilities
+        plans = [
+            plan(item_request(item, style, options).options, caps, strict=self.strict)
+            for item in check_prompts(prompts)
+        ]
+        return Estimator(self._stagers()).estimate(plans)
+
+    async def aseries(
+        self,
+        ideas: Iterable[str],
+        *,
+        style: Style = None,
+        consistency: Consistency = "reference",
+        anchor: Anchor | None = None,
+        min_coherence: float | None = None,
+        max_rounds: int = 1,
+        concurrency: int = 8,
+        out_dir: str | Path | None = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> SeriesResult:
+        """Many ideas, one look: a storyboard, a product line, a children's book.
+
+        The enhancer writes the bible once (the levers every image shares; every item's
+        prompt keeps them verbatim). The first idea runs first and its image is the anchor
+        (or ``anchor=``, an image of yours). With ``consistency="reference"`` and a
+        generator that takes references, every later item gets the anchor as a style
+        reference, and the first image as a character reference for each recurring subject
+        it names, within the generator's limits; the rest run ``concurrency`` at once.
+        Each item is scored against the anchor (by the judge when the pipeline has one,
+        else by colour statistics); items under ``min_coherence`` are made again, the
+        anchor as reference, up to ``max_rounds`` times in all, keeping the best.
+
+        Never raises for one item: a failed item's result has ``ok=False``. With
+        ``out_dir``, results are saved to ``out_dir/<series id>/`` as they finish, the
+        series is saved there at the end (``SeriesResult.save``), and a re-run with the
+        same ideas, style, options and anchor resumes it.
+
+        Raises:
+            InvalidRequestError: bad ideas, options or anchor, before any backend call.
+            BackendError: the enhancer could not write the bible.
+        """
+        return await run_series(
+            self,
+            ideas,
+            style=style,
+            consistency=consistency,
+            anchor=anchor,
+            min_coherence=min_coherence,
+            max_rounds=max_rounds,
+            concurrency=concurrency,
+            out_dir=out_dir,
+            options=options,
+        )
 
     async def asubmit(
         self,
@@ -366,10 +534,25 @@ class Pipeline:
     # -- sync twins ---------------------------------------------------------------------
 
     def run(
-        self, prompt: str, *, style: Style = None, **options: Unpack[ImageOptionsDict]
+        self,
+        prompt: str,
+        *,
+        style: Style = None,
+        target: float | None = None,
+        max_rounds: int = 1,
+        fix: Fix = "auto",
+        **options: Unpack[ImageOptionsDict],
     ) -> GenerationResult:
         """Sync twin of ``arun``; works inside a running event loop (e.g. Jupyter)."""
-        return run_sync(self.arun(prompt, style=style, **options))
+        return run_sync(
+            self.arun(prompt, style=style, target=target, max_rounds=max_rounds, fix=fix, **options)
+        )
+
+    def judge(
+        self, target: GenerationResult | GeneratedImage, prompt: EnhancedPrompt | str | None = None
+    ) -> Verdict:
+        """Sync twin of ``ajudge``."""
+        return run_sync(self.ajudge(target, prompt))
 
     def enhance(
         self, prompt: str, *, style: Style = None, negative_prompt: str | None = None
@@ -402,6 +585,10 @@ class Pipeline:
         style: Style = None,
         out_dir: str | Path | ResultStore | None = None,
         keep_images: bool = True,
+        target: float | None = None,
+        max_rounds: int = 1,
+        fix: Fix = "auto",
+        budget: float | None = None,
         **options: Unpack[ImageOptionsDict],
     ) -> list[GenerationResult]:
         """Sync twin of ``arun_many``."""
@@ -411,9 +598,40 @@ class Pipeline:
             style=style,
             out_dir=out_dir,
             keep_images=keep_images,
+            target=target,
+            max_rounds=max_rounds,
+            fix=fix,
+            budget=budget,
             **options,
         )
         return run_sync(many)
+
+    def series(
+        self,
+        ideas: Iterable[str],
+        *,
+        style: Style = None,
+        consistency: Consistency = "reference",
+        anchor: Anchor | None = None,
+        min_coherence: float | None = None,
+        max_rounds: int = 1,
+        concurrency: int = 8,
+        out_dir: str | Path | None = None,
+        **options: Unpack[ImageOptionsDict],
+    ) -> SeriesResult:
+        """Sync twin of ``aseries``."""
+        series = self.aseries(
+            ideas,
+            style=style,
+            consistency=consistency,
+            anchor=anchor,
+            min_coherence=min_coherence,
+            max_rounds=max_rounds,
+            concurrency=concurrency,
+            out_dir=out_dir,
+            **options,
+        )
+        return run_sync(series)
 
     def submit(
         self,
@@ -434,6 +652,28 @@ class Pipeline:
 
     # -- stages -------------------------------------------------------------------------
 
+    def _made_by(self) -> str:
+        """Who makes this pipeline's results, as resume matches saved ones (``made_by``)."""
+        return made_by({"enhance": _report(self.enhancer), "generate": _report(self.generator)})
+
+    async def _rounds(self, result: GenerationResult, rounds: Rounds | None) -> GenerationResult:
+        """``result`` judged and fixed in rounds (``_rounds.run_rounds``), or as it is."""
+        if rounds is None:
+            return result
+        _guard.check_backend(self.judge_backend)
+        return await run_rounds(self, result, rounds)
+
+    def limited_judge(self, fn: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        """``fn()`` in its turn under the judge's rate limit (used by ``_rounds``)."""
+        return _limited(self._judge_limiter, fn)
+
+    def _stagers(self) -> dict[str, Stager]:
+        """The stages a run has, as the cost estimate needs them."""
+        return {
+            name: Stager(backend.model, offline=not backend.requires_network)
+            for name, backend in (("enhance", self.enhancer), ("generate", self.generator))
+        }
+
     def _plan(self, request: Request) -> Plan:
         _guard.check_backend(self.enhancer)
         _guard.check_backend(self.generator)
@@ -444,6 +684,24 @@ class Pipeline:
         if state.prompt is None:
             state.prompt = await self._enhance(state, state.request)
         await self._generate(state, state.prompt, run_plan)
+
+    async def _logged(
+        self, state: RunState, work: Awaitable[None], rounds: Rounds | None = None
+    ) -> GenerationResult:
+        """Await ``work`` for ``state`` (then its ``rounds``); record the result, or the
+        failure before re-raising it, in the run log when there is one."""
+        try:
+            await work
+        except Exception as exc:
+            await self._record(state.result(error=exc))
+            raise
+        result = await self._rounds(state.result(), rounds)
+        await self._record(result)
+        return result
+
+    async def _record(self, result: GenerationResult, folder: Path | None = None) -> None:
+        if self.log is not None:
+            await asyncio.to_thread(self.log.record, result, folder=folder)
 
     async def _enhance(
         self,
@@ -461,10 +719,12 @@ class Pipeline:
         attempt = call or self.enhancer.enhance
         try:
             with state.stage("enhance", self.enhancer) as tally:
-                return await self.enhance_retry.call(
+                prompt = await self.enhance_retry.call(
                     lambda: _limited(self._enhance_limiter, lambda: attempt(enhance_request)),
                     on_attempt=tally,
                 )
+                tally.usage += Usage.from_counts(prompt.usage)
+                return prompt
         except BackendError as exc:
             if self.on_enhance_error != "fallback":
                 raise
@@ -487,9 +747,7 @@ class Pipeline:
             failures = [o for o in outcomes if isinstance(o, BaseException)]
             for outcome in outcomes:
                 if isinstance(outcome, GenerationOutput):
-                    state.images.extend(outcome.images)
-                    state.filtered.extend(outcome.filtered)
-                    state.warnings.extend(outcome.warnings)
+                    state.take(outcome, tally, options.image_size)
             if failures and not state.images:
                 raise failures[0]
             for failure in failures:  # some calls failed, but what was paid for is kept
@@ -535,6 +793,30 @@ def _report(backend: Enhancer | Generator) -> StageReport:
 def _limited(limiter: Limiter | None, fn: Callable[[], Awaitable[T]]) -> Awaitable[T]:
     """``fn()``, in its turn under ``limiter`` when there is one."""
     return limiter.call(fn) if limiter is not None else fn()
+
+
+def _judge_target(
+    target: object, prompt: EnhancedPrompt | str | None
+) -> tuple[GeneratedImage, EnhancedPrompt]:
+    """The image ``ajudge`` looks at, and the prompt it is judged against."""
+    if isinstance(target, GenerationResult):
+        if not target.images:
+            raise InvalidRequestError(f"target: result {target.id} has no image", field="target")
+        image, prompt = target.images[0], prompt if prompt is not None else target.prompt
+    elif isinstance(target, GeneratedImage):
+        image = target
+    else:
+        raise InvalidRequestError(
+            f"target: expected a GenerationResult or GeneratedImage, got {type(target).__name__}",
+            field="target",
+        )
+    if isinstance(prompt, str) and prompt.strip():
+        prompt = EnhancedPrompt(original=prompt, text=prompt.strip())
+    if not isinstance(prompt, EnhancedPrompt):
+        raise InvalidRequestError(
+            "prompt: the image has no prompt to judge against; pass prompt=", field="prompt"
+        )
+    return image, prompt
 
 
 def _call_options(options: ImageOptions, number: int, count: int) -> ImageOptions:

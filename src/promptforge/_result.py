@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal
@@ -20,12 +21,15 @@ from pydantic import (
 )
 
 from . import _errors
+from ._cost import Cost
 from ._errors import BackendError, PromptforgeError, Stage
 from ._files import read_regular, replace_dir_atomic, staging_dir
 from ._image import FilteredImage, GeneratedImage
 from ._model import FrozenMap, Model
 from ._prompt import EnhancedPrompt
 from ._request import Request
+from ._usage import Usage
+from .judges._base import Verdict
 
 RESULT_FILE = "result.json"
 SCHEMA_VERSION: Literal[1] = 1
@@ -64,6 +68,45 @@ class StageReport(Model):
     """Wall time of the stage, retries and waits included."""
     batch: bool = False
     """True when the stage ran in a Google Batch Mode job (billed at the batch price)."""
+
+
+class Round(Model):
+    """One round of a judged run: its images, their verdicts, and how it was made."""
+
+    number: int = Field(ge=1)
+    """1 for the first render, 2 for the first fix, ..."""
+    id: str
+    """The id of the result this round made (a later fix's ``parent_id``)."""
+    fix: Literal["edit", "refine"] | None = None
+    """How this round was made from the best one before it; None for the first."""
+    instruction: str | None = None
+    """The edit instruction or the feedback that fix used."""
+    prompt: EnhancedPrompt | None = None
+    """The prompt this round's images were made from (an edit's: its instruction)."""
+    images: tuple[GeneratedImage, ...] = ()
+    """The round's images, in the generator's order."""
+    verdicts: tuple[Verdict, ...] = ()
+    """The judge's verdict on each image, in the same order."""
+    stages: FrozenMap[Stage, StageReport] = Field(default_factory=dict)
+    """This round's own stage reports (``"judge"`` included)."""
+    warnings: tuple[str, ...] = ()
+    """Adaptations and fallbacks of this round."""
+
+    @property
+    def best(self) -> int:
+        """The index of the best image (the earlier on a tie)."""
+        scores = [verdict.score for verdict in self.verdicts]
+        return scores.index(max(scores)) if scores else 0
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The best image's verdict."""
+        return self.verdicts[self.best] if self.verdicts else None
+
+    @property
+    def score(self) -> float:
+        """The best image's score (0 when nothing was judged)."""
+        return self.verdict.score if self.verdict else 0.0
 
 
 class ErrorInfo(Model):
@@ -123,10 +166,21 @@ class GenerationResult(Model):
     """Images the generator's safety filter withheld."""
     stages: FrozenMap[Stage, StageReport] = Field(default_factory=dict)
     """Per-stage reports, keyed ``"enhance"`` and ``"generate"`` (``"edit"`` for an edit)."""
+    usage: FrozenMap[Stage, Usage] = Field(default_factory=dict)
+    """What each stage consumed (tokens the backend reported, images returned), summed over
+    its calls and retries; see ``docs/cost.md``."""
+    cost: Cost | None = None
+    """The estimated cost in USD from the model catalogue's prices, with their date; None
+    when a price it needs is unknown (never a guess)."""
     warnings: tuple[str, ...] = ()
     """Adaptations made for the backends, and fallbacks taken."""
     error: ErrorInfo | None = None
     """Why the run failed; None when it succeeded."""
+    verdict: Verdict | None = None
+    """The judge's verdict on the best image, when the pipeline has a judge."""
+    rounds: tuple[Round, ...] = ()
+    """Every round of a judged run, in order (the returned result is the best of them);
+    saved under ``rounds/<n>/`` beside the winner's images."""
     resumed: bool = Field(default=False, exclude=True)
     """True when a batch with ``out_dir`` took this result from an earlier run instead of
     running it again. Not saved: it describes this batch, not the result."""
@@ -192,11 +246,14 @@ class GenerationResult(Model):
         folder = root / check_id(self.id)
         staging = staging_dir(root, self.id)
         try:
-            document = self.model_dump(mode="json", exclude={"images": {"__all__": {"data"}}})
-            images = zip(self.images, document["images"], strict=True)
-            for number, (image, entry) in enumerate(images):
-                entry["path"] = f"image-{number}{image.extension}"
-                (staging / entry["path"]).write_bytes(image.read())
+            images: dict[str, Any] = {"images": {"__all__": {"data"}}}
+            skip: dict[str, Any] = {**images, "rounds": {"__all__": images}}
+            document = self.model_dump(mode="json", exclude=skip)
+            _write_images(self.images, document["images"], staging, "")
+            for held, entry in zip(self.rounds, document["rounds"], strict=True):
+                prefix = f"rounds/{held.number}/"
+                (staging / prefix).mkdir(parents=True, exist_ok=True)
+                _write_images(held.images, entry["images"], staging, prefix)
             with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=2, ensure_ascii=False)
                 handle.flush()
@@ -231,14 +288,8 @@ class GenerationResult(Model):
         if not isinstance(document, dict):
             raise ValueError(f"{file}: not a JSON object")
         _upgrade(document)
-        images = document.get("images", [])
-        if not isinstance(images, list):
-            raise ValueError(f"{file}: images: expected a list")
         base = Path(os.path.realpath(folder))
-        for number, entry in enumerate(images):
-            where = f"{file}: images[{number}]"
-            if not isinstance(entry, dict):
-                raise ValueError(f"{where}: expected an object")
+        for where, entry in _image_entries(document, f"{file}: "):
             path = _inside(base, entry.get("path"), where)
             if lazy:
                 entry["path"] = str(path)
@@ -252,7 +303,41 @@ class GenerationResult(Model):
         if lazy:
             for number, image in enumerate(result.images):
                 _check_header(image, f"{file}: images[{number}]")
+            for held_number, held in enumerate(result.rounds):
+                for number, image in enumerate(held.images):
+                    _check_header(image, f"{file}: rounds[{held_number}].images[{number}]")
         return result
+
+
+def _image_entries(document: dict[str, Any], prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    """Each image entry of a ``result.json`` (the winner's, then every round's), labelled
+    for error messages; a malformed list or entry is a ``ValueError`` naming it."""
+    groups: list[tuple[str, object]] = [(f"{prefix}images", document.get("images", []))]
+    rounds = document.get("rounds", [])
+    if not isinstance(rounds, list):
+        raise ValueError(f"{prefix}rounds: expected a list")
+    for number, held in enumerate(rounds):
+        if not isinstance(held, dict):
+            raise ValueError(f"{prefix}rounds[{number}]: expected an object")
+        groups.append((f"{prefix}rounds[{number}].images", held.get("images", [])))
+    found: list[tuple[str, dict[str, Any]]] = []
+    for label, entries in groups:
+        if not isinstance(entries, list):
+            raise ValueError(f"{label}: expected a list")
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise ValueError(f"{label}[{number}]: expected an object")
+            found.append((f"{label}[{number}]", entry))
+    return found
+
+
+def _write_images(
+    images: Sequence[GeneratedImage], entries: list[dict[str, Any]], folder: Path, prefix: str
+) -> None:
+    """Write each image to ``folder/<prefix>image-<n>.<ext>`` and name the file in its entry."""
+    for number, (image, entry) in enumerate(zip(images, entries, strict=True)):
+        entry["path"] = f"{prefix}image-{number}{image.extension}"
+        (folder / entry["path"]).write_bytes(image.read())
 
 
 if TYPE_CHECKING:

@@ -1,9 +1,10 @@
-"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``styles``,
-``models``, ``job``.
+"""The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``series``,
+``gallery``, ``styles``, ``models``, ``inspect``, ``log``, ``job``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
-failure, 5 configuration, 130 interrupted, 141 output pipe closed (``| head``). Errors print
-one line on stderr; ``--debug`` adds the traceback.
+failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
+interrupted, 141 output pipe closed (``| head``). Errors print one line on stderr (and, with
+``--json``, a JSON error object on stdout); ``--debug`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from typing import Any, NoReturn
 
 from ._adapt import plan
 from ._cli_backends import BACKENDS, build_pipeline
+from ._cli_cost import add_cost_arguments
+from ._cli_inspect import add_inspect_command
+from ._cli_log import add_log_arguments, add_log_command, attach_log, note_saved
 from ._cli_models import add_models_command
+from ._cli_out import output_folder
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -32,10 +37,10 @@ from ._errors import (
 )
 from ._pipeline import Pipeline
 from ._request import Request, make_request
-from ._result import RESULT_FILE, GenerationResult
+from ._result import RESULT_FILE, ErrorInfo, GenerationResult
 from .styles import CATEGORIES, list_styles, load_styles
 
-OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION = range(6)
+OK, UNEXPECTED, BAD_INPUT, BLOCKED, BACKEND_FAILURE, CONFIGURATION, ENVIRONMENT = range(7)
 INTERRUPTED = 130
 PIPE_CLOSED = 141
 EXIT_CODES: dict[type[BaseException], int] = {
@@ -43,6 +48,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     ContentBlockedError: BLOCKED,
     BackendError: BACKEND_FAILURE,
     ConfigurationError: CONFIGURATION,
+    OSError: ENVIRONMENT,  # the system refused: read-only or missing folder, full disk
 }
 
 
@@ -57,8 +63,10 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug, as_json = "--debug" in argv, "--json" in argv
     try:
+        check_text(argv)
         args = build_parser().parse_args(argv)
         if getattr(args, "styles_file", None):
             load_styles(args.styles_file, replace=True)
@@ -76,8 +84,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
+        if as_json:
+            print(json.dumps({"ok": False, "error": error_json(exc)}, indent=2))
         print(f"promptforge: error: {describe(exc, debug=debug)}", file=sys.stderr)
         return exit_code(exc)
+
+
+def check_text(argv: Sequence[str]) -> None:
+    """Refuse an argument that is not valid UTF-8 (Python keeps its bytes as surrogates).
+
+    Raises:
+        UsageError: naming the argument, its bad bytes escaped.
+    """
+    for number, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+            raise UsageError(f"argument {number} ('{shown}') is not valid UTF-8 text") from None
 
 
 def exit_code(error: BaseException | type[BaseException]) -> int:
@@ -93,6 +117,8 @@ def describe(error: BaseException, *, debug: bool = False) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, PromptforgeError | UsageError):
         return text
+    if isinstance(error, OSError) and error.strerror:  # the system refused: not a bug
+        return f"{error.strerror} ({error.filename})" if error.filename else error.strerror
     hint = "" if debug else " (run with --debug for the traceback)"
     return f"{type(error).__name__}: {text}{hint}"
 
@@ -113,6 +139,12 @@ def _retries_on_stderr(*, debug: bool) -> Iterator[None]:
         logger.setLevel(level)
 
 
+def error_json(error: BaseException) -> dict[str, Any]:
+    """``error`` as ``result.json`` records one, with its one-line message and exit code."""
+    info = ErrorInfo.from_exception(error).model_dump(mode="json")
+    return {**info, "message": describe(error, debug=True), "exit_code": exit_code(error)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, one subcommand per job."""
     from . import __version__
@@ -128,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show tracebacks")  # fmt: skip
     common.add_argument("--styles-file", metavar="FILE", default=argparse.SUPPRESS,
                         help="load extra style presets from a JSON file")  # fmt: skip
+    add_log_arguments(common)
     parser = _Parser(
         prog="promptforge",
         description="Turn a short idea into images: enhance the prompt, then render it.",
@@ -141,11 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     _image_options(generate)
     _time_options(generate)
     generate.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
+    from ._cli_judge import add_judge_arguments
+
+    add_judge_arguments(generate)
     generate.set_defaults(command=_generate)
 
     from ._cli_edit import add_edit_command
 
     add_edit_command(commands, common)
+    from ._cli_series import add_series_commands
+
+    add_series_commands(commands, common)
 
     enhance = commands.add_parser("enhance", parents=[common], help="the prompt only, no image")
     enhance.add_argument("prompt", help="the idea, in a few words")
@@ -160,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", default="out", type=Path, help="folder (default: out/)")
     _image_options(batch)
     _time_options(batch)
+    add_cost_arguments(batch)
     batch.set_defaults(command=_batch)
     from ._cli_job import add_job_command, add_submit_flag
 
@@ -170,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     styles.set_defaults(command=_styles)
 
     add_models_command(commands, common)
+    add_inspect_command(commands, common)
+    add_log_command(commands, common)
     add_job_command(commands, common)
     return parser
 
@@ -229,6 +271,7 @@ def pipeline_for(args: argparse.Namespace) -> Pipeline:
         retries=getattr(args, "retries", None),
     )
     args.notes = notes
+    attach_log(pipe, args)
     return pipe
 
 
@@ -249,17 +292,23 @@ def check(pipe: Pipeline, request: Request) -> None:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from ._cli_judge import judged, print_rounds
+
     pipe = pipeline_for(args)
     options = image_options(args)
     check(pipe, make_request(args.prompt, args.style, options))
+    output_folder(args.out)  # before the image is paid for
+    pipe, rounds = judged(args, pipe, options)
     announce(args)
-    result = pipe.run(args.prompt, style=args.style, **options)
+    result = pipe.run(args.prompt, style=args.style, **rounds, **options)
     folder = result.save(args.out)
+    note_saved(pipe, result, folder)
     if getattr(args, "json", False):
         document = json.loads((folder / RESULT_FILE).read_text("utf-8"))
         print(json.dumps({"folder": str(folder), **document}, indent=2, ensure_ascii=False))
         return OK
     _print_prompt(result)
+    print_rounds(result)
     for number, image in enumerate(result.images):
         kind = " preview" if image.metadata.get("preview") == "true" else ""
         path = folder / f"image-{number}{image.extension}"

@@ -416,3 +416,19 @@ def test_failed_and_newer_results_are_left_alone(tmp_path: Path) -> None:
     assert store.report.redone == {}
     assert newer.is_dir()
     assert failed.is_dir()
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_rounds_image_path_cannot_leave_the_folder(
+    tmp_path: Path, outside: Path, lazy: bool
+) -> None:
+    from promptforge.testing import FakeJudge, scripted_verdict
+
+    judge = FakeJudge([scripted_verdict(0.4, fix="smaller"), scripted_verdict(0.9)])
+    pipe = Pipeline(FakeEnhancer(), FakeGenerator(), judge=judge)
+    folder = pipe.run("a fox", target=0.8, max_rounds=2).save(tmp_path / "out")
+    assert GenerationResult.load(folder, lazy=lazy).rounds  # the rounds load back as saved
+    hostile = os.path.relpath(outside, folder)
+    edit(folder, lambda document: document["rounds"][0]["images"][0].__setitem__("path", hostile))
+    with pytest.raises(ValueError, match=r"rounds\[0\]\.images\[0\]\.path"):
+        GenerationResult.load(folder, lazy=lazy)

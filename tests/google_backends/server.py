@@ -349,10 +349,31 @@ def usage(prompt: int = 120, output: int = 80) -> dict[str, int]:
     }
 
 
-def content(parts: list[dict[str, Any]], finish: str = "STOP", **extra: Any) -> Reply:
-    """A ``generateContent`` answer with one candidate."""
+def content(
+    parts: list[dict[str, Any]],
+    finish: str = "STOP",
+    *,
+    usage_metadata: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Reply:
+    """A ``generateContent`` answer with one candidate (and ``usage_metadata``, default
+    120 prompt and 80 output tokens)."""
     candidate = {"content": {"role": "model", "parts": parts}, "finishReason": finish, **extra}
-    return Reply({"candidates": [candidate], "usageMetadata": usage()})
+    return Reply({"candidates": [candidate], "usageMetadata": usage_metadata or usage()})
+
+
+def image_usage(prompt: int, text: int, image: int, thinking: int = 0) -> dict[str, Any]:
+    """Usage as a Gemini image model reports it: candidates split by modality."""
+    return {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": text + image,
+        "candidatesTokensDetails": [
+            {"modality": "TEXT", "tokenCount": text},
+            {"modality": "IMAGE", "tokenCount": image},
+        ],
+        "thoughtsTokenCount": thinking,
+        "totalTokenCount": prompt + text + image + thinking,
+    }
 
 
 def text(value: str, finish: str = "STOP") -> Reply:
@@ -364,11 +385,16 @@ def spec(**fields: Any) -> Reply:
     return text(json.dumps(fields))
 
 
-def image(data: bytes, note: str | None = None, mime: str = "image/png") -> Reply:
+def image(
+    data: bytes,
+    note: str | None = None,
+    mime: str = "image/png",
+    usage_metadata: dict[str, Any] | None = None,
+) -> Reply:
     parts: list[dict[str, Any]] = [{"inlineData": {"mimeType": mime, "data": b64(data)}}]
     if note is not None:
         parts.insert(0, {"text": note})
-    return content(parts)
+    return content(parts, usage_metadata=usage_metadata)
 
 
 def prompt_blocked(reason: str = "SAFETY") -> Reply:
@@ -566,6 +592,61 @@ def by_turn(*replies: Reply) -> Callable[[Recorded], Reply]:
         if k >= len(replies):
             return error(400, "INVALID_ARGUMENT", f"no scripted answer for turn {k + 1}")
         return replies[k]
+
+    return answer
+
+
+# -- judge calls: a text model answering yes/no questions about an inline image ----------------
+
+_QUESTION = re.compile(r"^(\d+)\. (.+)$", re.MULTILINE)
+
+
+def judge_questions(request: Recorded) -> list[str]:
+    """The numbered questions a judge call asks, in order."""
+    parts = turns(request)[-1].get("parts", [])
+    text = "\n".join(part.get("text", "") for part in parts)
+    return [question for _, question in _QUESTION.findall(text)]
+
+
+def answers(*items: dict[str, Any]) -> Reply:
+    """A judge's structured answer: ``{"number": 1, "answer": true, ...}`` per question."""
+    return text(json.dumps({"answers": list(items)}))
+
+
+def judge_answering(no: dict[str, dict[str, str]] | None = None) -> Callable[[Recorded], Reply]:
+    """Answer every question of a judge call: yes, except those containing a key of ``no``,
+    answered no with that key's ``evidence`` / ``fix`` / ``avoid``."""
+    failing = no or {}
+
+    def answer(request: Recorded) -> Reply:
+        items = []
+        for number, question in enumerate(judge_questions(request), start=1):
+            hit = next((extra for words, extra in failing.items() if words in question), None)
+            items.append({"number": number, "answer": hit is None, **(hit or {})})
+        return answers(*items)
+
+    return answer
+
+
+# -- series: the bible (issue 14) --------------------------------------------------------
+
+
+def bible(**fields: Any) -> Reply:
+    """A structured-output answer carrying a series ``Bible`` as JSON text."""
+    return text(json.dumps(fields))
+
+
+def series_answer(bible_fields: dict[str, Any]) -> Callable[[Recorded], Reply]:
+    """Answer a bible request (its system instruction names the bible) with ``bible_fields``
+    and any other ``generateContent`` with a spec whose subject is the request's idea."""
+
+    def answer(request: Recorded) -> Reply:
+        system = request.body.get("systemInstruction", {}).get("parts", [{}])[0].get("text", "")
+        if "series bible" in system:
+            return bible(**bible_fields)
+        words = turns(request)[-1]["parts"][0]["text"]
+        idea = words.split("<idea>\n", 1)[-1].split("\n</idea>", 1)[0]
+        return spec(subject=idea, setting="somewhere", lighting="its own light")
 
     return answer
 

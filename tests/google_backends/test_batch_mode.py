@@ -367,3 +367,56 @@ def test_an_input_that_fails_to_enhance_is_not_sent_and_comes_back_failed(
 def test_open_without_a_job_says_how_to_submit(tmp_path: Path) -> None:
     with pytest.raises(InvalidRequestError, match="no Batch Mode job is recorded there"):
         BatchJob.open(tmp_path)
+
+
+def test_collected_results_cost_the_batch_price(
+    server: GoogleServer,
+    service: BatchService,
+    api_client: Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prices = tmp_path / "models.json"
+    prices.write_text(
+        json.dumps(
+            {
+                "sources": {
+                    "pricing": {"title": "pricing page (test figures)", "date": "2026-11-28"}
+                },
+                "models": {
+                    MODEL: {
+                        "price": {
+                            "per_image": 0.04,
+                            "input_per_mtok": 1.0,
+                            "output_per_mtok": 2.0,
+                            "batch_discount": 0.5,
+                        },
+                        "cite": {"price": "pricing"},
+                    }
+                },
+            }
+        )
+    )
+    monkeypatch.setenv("PROMPTFORGE_MODELS", str(prices))
+    out = tmp_path / "out"
+    job = pipe(api_client).submit(prompts(2), out_dir=out, n=2)
+    with instant_retries():
+        job.wait(poll=1)
+    results = job.collect()
+    cost = results[0].cost
+    assert cost is not None
+    list_price = 2 * 0.04 + (2 * 120 * 1.0 + 2 * 80 * 2.0) / 1e6  # two images and their tokens
+    assert cost.stages["generate"] == pytest.approx(list_price * 0.5)  # at half price
+    assert results[0].usage["generate"].images == {"default": 2}
+    assert GenerationResult.load(out / results[0].id).cost == cost
+
+    server.default("generateContent", image_answer_reply)
+    live = pipe(api_client).run("a live corgi", n=2)
+    assert live.cost is not None
+    assert live.cost.stages["generate"] == pytest.approx(list_price)
+
+
+def image_answer_reply(request: Any) -> Any:
+    from .server import gemini_image_for_request
+
+    return gemini_image_for_request(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._errors import ContentBlockedError
+from .._usage import Usage
 
 if TYPE_CHECKING:
     from google.genai import types
@@ -53,3 +54,19 @@ def answer_parts(response: types.GenerateContentResponse) -> list[types.Part]:
     candidates = response.candidates or []
     content = candidates[0].content if candidates else None
     return [part for part in (content.parts or []) if not part.thought] if content else []
+
+
+def usage_of(response: types.GenerateContentResponse) -> Usage:
+    """The tokens a response reports (``usage_metadata``): prompt, text output, thinking,
+    and image output (the ``IMAGE`` part of the candidates' count)."""
+    meta = response.usage_metadata
+    if meta is None:
+        return Usage()
+    details = meta.candidates_tokens_details or []
+    image = sum(d.token_count or 0 for d in details if _name(d.modality) == "IMAGE")
+    return Usage(
+        input_tokens=meta.prompt_token_count or 0,
+        output_tokens=max((meta.candidates_token_count or 0) - image, 0),
+        thinking_tokens=meta.thoughts_token_count or 0,
+        image_tokens=image,
+    )

@@ -7,7 +7,7 @@ item is written atomically (``GenerationResult.save``), then noted in the collec
 (one synced line), so a collect cut off part way picks up where it stopped. The results
 carry the same stages (enhancer and generator, with models) and request as a live run,
 so a later ``run_many`` on the folder resumes them; ``stages["generate"].batch`` says the
-images were made in Batch Mode (billed at the batch price).
+images were made in Batch Mode, and ``cost`` prices that stage at the batch discount.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .._errors import BackendError, PromptforgeError
 from .._google._turns import user_turn
 from .._image import GenerationOutput
 from .._result import ErrorInfo, GenerationResult, StageReport
-from .._run import RunState
+from .._run import RunState, Tally
 from ..generators.gemini_image import read_answer
 from . import _record, _wire
 from ._record import OUTPUT_FILE, CollectedLog, JobItem, JobRecord
@@ -41,7 +41,6 @@ class _Pending:
 
     item: JobItem
     outcomes: dict[int, GenerationOutput | PromptforgeError] = field(default_factory=dict)
-    usage: dict[str, int] = field(default_factory=dict)
 
 
 async def collect(
@@ -131,7 +130,6 @@ def _outcome(
             else BackendError(f"{record.model}: the job gave no answer for this request")
         )
         return _labelled(failure, record)
-    _add_usage(one.usage, response)
     turn, _ = user_turn(item.prompt.text, item.options.references)
     options = item.options
     if options.seed is not None and call:
@@ -147,15 +145,6 @@ def _labelled(exc: PromptforgeError, record: JobRecord) -> PromptforgeError:
     return exc
 
 
-def _add_usage(usage: dict[str, int], response: types.GenerateContentResponse) -> None:
-    """Sum the token counts Google reports (the seam for cost at the batch price)."""
-    meta = response.usage_metadata
-    for name in ("prompt_token_count", "candidates_token_count", "thoughts_token_count"):
-        value = getattr(meta, name, None) if meta is not None else None
-        if value:
-            usage[name] = usage.get(name, 0) + int(value)
-
-
 def _finish(
     root: Path, log: CollectedLog, record: JobRecord, one: _Pending, keep_images: bool
 ) -> GenerationResult:
@@ -164,8 +153,6 @@ def _finish(
     entry: dict[str, Any] = {"id": result.id, "ok": result.ok}
     if result.error is not None:
         entry["error"] = result.error.model_dump(mode="json")
-    if one.usage:
-        entry["usage"] = {**one.usage, "images": len(result.images)}
     if result.ok:
         folder = result.save(root)
         if not keep_images:
@@ -181,6 +168,9 @@ def _result(record: JobRecord, one: _Pending) -> GenerationResult:
     state.warnings.extend(item.warnings)
     if item.enhance is not None:
         state.stages["enhance"] = item.enhance
+        state.usage["enhance"] = item.enhance_usage
+        if record.enhancer_offline:
+            state.offline.add("enhance")
     if item.error is not None:
         result = state.result()
         return result.model_copy(update={"error": item.error})
@@ -193,17 +183,18 @@ def _result(record: JobRecord, one: _Pending) -> GenerationResult:
         backend=record.generator, model=record.model, attempts=item.calls, seconds=seconds,
         batch=True,
     )  # fmt: skip
+    state.batch.add("generate")  # priced at the batch discount
+    tally = Tally(attempts=item.calls)
     failures: list[PromptforgeError] = []
     for call in range(item.calls):
         outcome = one.outcomes.get(call)
         if outcome is None:
             outcome = _labelled(_unanswered(record), record)
         if isinstance(outcome, GenerationOutput):
-            state.images.extend(outcome.images)
-            state.filtered.extend(outcome.filtered)
-            state.warnings.extend(outcome.warnings)
+            state.take(outcome, tally, item.options.image_size if item.options else None)
         else:
             failures.append(outcome)
+    state.usage["generate"] = tally.usage
     if failures and not state.images:
         return state.result(error=failures[0])
     for failure in failures:  # as a live run: what was made is kept

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
+from pydantic import Field
+
 from .._errors import InvalidRequestError
 from .._files import read_regular, write_atomic
 from .._model import Model
@@ -26,6 +28,7 @@ from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from .._request import Request
 from .._result import ErrorInfo, StageReport
+from .._usage import Usage
 
 State: TypeAlias = Literal["pending", "running", "succeeded", "failed", "cancelled", "expired"]
 """Where a job is: ``pending`` (recorded or queued), ``running``, or ended: ``succeeded``,
@@ -59,6 +62,8 @@ class JobItem(Model):
     """Requests in the job for this input: one per image."""
     enhance: StageReport | None = None
     """How enhancing went (done locally, before submitting)."""
+    enhance_usage: Usage = Field(default_factory=Usage)
+    """What enhancing consumed (priced at the list price: it ran live)."""
     warnings: tuple[str, ...] = ()
     """Adaptations made while preparing it."""
     error: ErrorInfo | None = None
@@ -78,6 +83,8 @@ class JobRecord(Model):
     model: str
     enhancer: StageReport
     """The enhancer (backend and model) that wrote the prompts."""
+    enhancer_offline: bool = False
+    """Whether the enhancer runs offline (free unless the catalogue prices its model)."""
     generator: str
     """The generator backend named on results (their resume key)."""
     source: Literal["inline", "file"]

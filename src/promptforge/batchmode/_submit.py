@@ -34,6 +34,7 @@ from .._options import ImageOptions
 from .._result import ErrorInfo, StageReport
 from .._run import RunState, backend_name
 from .._store import ResultStore, made_by
+from .._usage import Usage
 from ..models import get as model_info
 from . import _limits, _record, _wire
 from ._record import ENDED, INPUT_FILE, JobItem, JobRecord
@@ -151,6 +152,7 @@ async def submit(
             display_name=_record.new_display_name(),
             model=generator.model,
             enhancer=StageReport(backend=backend_name(pipe.enhancer), model=pipe.enhancer.model),
+            enhancer_offline=not pipe.enhancer.requires_network,
             generator=backend_name(generator),
             source="inline",
             created_at=datetime.now(UTC),
@@ -215,6 +217,7 @@ async def _enhance(pipe: Pipeline, one: _Input) -> JobItem:
             update={
                 "error": ErrorInfo.from_exception(exc),
                 "enhance": state.stages.get("enhance"),
+                "enhance_usage": state.usage.get("enhance", Usage()),
                 "warnings": tuple(state.warnings),
             }
         )
@@ -226,6 +229,7 @@ async def _enhance(pipe: Pipeline, one: _Input) -> JobItem:
             "options": options,
             "calls": one.calls,
             "enhance": state.stages["enhance"],
+            "enhance_usage": state.usage.get("enhance", Usage()),
             "warnings": (*state.warnings, *one.plan_warnings, *folded),
         }
     )

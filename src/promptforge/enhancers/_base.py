@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import ClassVar, TypeAlias
 
+from .._bible import Bible
 from .._errors import BackendError
 from .._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
+from ..styles import StylePreset
 
 
 class Enhancer(ABC):
@@ -43,6 +45,16 @@ class Enhancer(ABC):
         original words with the feedback appended.
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement refine()")
+
+    async def bible(self, ideas: Sequence[str], style: StylePreset | None) -> Bible:
+        """The levers every image of a series shares, written once (optional).
+
+        The default enhances the first idea and takes its levers (``Bible.from_prompt``):
+        its style, lighting, framing and mood, and its subject as the recurring one. An
+        enhancer that can read all the ideas (an LLM) should override it. The series applies
+        ``style`` to the answer again (``Bible.with_preset``), so presets behave alike.
+        """
+        return Bible.from_prompt(await self.enhance(EnhanceRequest(prompt=ideas[0], style=style)))
 
     @property
     def can_refine(self) -> bool:

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import json
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .._errors import BackendError, InvalidRequestError
-from .._google._responses import answer_parts, finish_reason, raise_if_blocked
+from .._google._responses import answer_parts, finish_reason, raise_if_blocked, usage_of
 from .._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ..styles import get_style
 from ._base import Enhancer
 
 if TYPE_CHECKING:
     from google.genai import types
+
+T = TypeVar("T")
+Answer = TypeVar("Answer", bound=BaseModel)
+Call = Callable[[str, int], Awaitable["types.GenerateContentResponse"]]
 
 SYSTEM_INSTRUCTION = """\
 You are a prompt engineer for a text-to-image diffusion model. You turn a short idea into \
@@ -101,38 +106,64 @@ class GeminiSpecEnhancer(Enhancer):
 
     async def _ask(self, contents: str) -> tuple[PromptSpec, dict[str, int]]:
         """One spec from Gemini: a larger budget once on MAX_TOKENS, one re-ask on bad JSON."""
-        budget, reasked = self.max_output_tokens, False
-        usage = {"prompt": 0, "output": 0, "thinking": 0}
-        while True:
-            response = await self._generate(contents, budget)
-            raise_if_blocked(response, self.model)
-            _add_usage(usage, response)
-            reason = finish_reason(response)
-            if reason == "MAX_TOKENS":
-                if budget > self.max_output_tokens:
-                    raise BackendError(
-                        f"{self.model} ran out of output tokens twice (budget {budget})"
-                    )
-                budget *= 4
-                continue
-            text = "".join(part.text or "" for part in answer_parts(response))
-            try:
-                return PromptSpec.model_validate_json(text), usage
-            except ValidationError as exc:
-                if reasked:
-                    raise BackendError(
-                        f"{self.model} did not answer with a valid PromptSpec twice: "
-                        f"{exc.errors(include_url=False)[0]['msg']}"
-                    ) from None
-                reasked = True
+        return await self._ask_for(PromptSpec, contents, self._generate)
+
+    async def _ask_for(
+        self, answer: type[Answer], contents: str, call: Call
+    ) -> tuple[Answer, dict[str, int]]:
+        """One ``answer`` from Gemini through ``call``, with ``ask_json``'s budget and re-ask."""
+        return await ask_json(
+            lambda budget: call(contents, budget),
+            answer.model_validate_json,
+            model=self.model,
+            budget=self.max_output_tokens,
+            what=f"a valid {answer.__name__}",
+        )
+
+
+async def ask_json(
+    generate: Callable[[int], Awaitable[types.GenerateContentResponse]],
+    parse: Callable[[str], T],
+    *,
+    model: str,
+    budget: int,
+    what: str,
+) -> tuple[T, dict[str, int]]:
+    """Ask ``generate(budget)`` for JSON and ``parse`` the answer's text; also the tokens used.
+
+    Blocks and refusals raise ``ContentBlockedError``; on ``MAX_TOKENS`` the budget grows
+    x4 once; an answer ``parse`` rejects (``ValueError``, pydantic's ``ValidationError``
+    included) is asked again once, then it is a ``BackendError`` naming ``what`` was wanted.
+    """
+    start, reasked = budget, False
+    usage = {"prompt": 0, "output": 0, "thinking": 0}
+    while True:
+        response = await generate(budget)
+        raise_if_blocked(response, model)
+        _add_usage(usage, response)
+        if finish_reason(response) == "MAX_TOKENS":
+            if budget > start:
+                raise BackendError(f"{model} ran out of output tokens twice (budget {budget})")
+            budget *= 4
+            continue
+        text = "".join(part.text or "" for part in answer_parts(response))
+        try:
+            return parse(text), usage
+        except ValueError as exc:
+            if reasked:
+                detail = (
+                    exc.errors(include_url=False)[0]["msg"]
+                    if isinstance(exc, ValidationError)
+                    else str(exc)
+                )
+                raise BackendError(f"{model} did not answer with {what} twice: {detail}") from None
+            reasked = True
 
 
 def _add_usage(usage: dict[str, int], response: Any) -> None:
     """Add a response's token counts: ``output`` as billed (thinking included), and the
     thinking tokens alone."""
-    meta = response.usage_metadata
-    if meta is not None:
-        thoughts = meta.thoughts_token_count or 0
-        usage["prompt"] += meta.prompt_token_count or 0
-        usage["output"] += (meta.candidates_token_count or 0) + thoughts
-        usage["thinking"] += thoughts
+    used = usage_of(response)
+    usage["prompt"] += used.input_tokens
+    usage["output"] += used.output_tokens + used.image_tokens + used.thinking_tokens
+    usage["thinking"] += used.thinking_tokens

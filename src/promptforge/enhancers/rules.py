@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
+from .._bible import Bible, describe, head_word
 from .._errors import InvalidRequestError
 from .._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from .._text import join_and, unique
+from ..generators._palette import COLOURS, RGB, palette_from_text
 from ..styles import StylePreset, get_style
 from ._base import Enhancer
 from ._rules_parse import Parsed, has_phrase, parse
@@ -27,7 +32,11 @@ class RuleEnhancer(Enhancer):
     - adds the medium's usual negatives (e.g. "blurry", "watermark") unless the words ask for
       them, then finishes with ``EnhancedPrompt.from_spec`` like every enhancer;
     - ``refine`` applies simple feedback ("the crown looks too large", "make it brighter",
-      "add a red scarf", "remove the hat").
+      "add a red scarf", "remove the hat");
+    - ``bible`` writes a series' shared levers: the first idea's style, lighting, framing and
+      mood, a palette (the colours the first idea names, else ones derived from its words,
+      named), and each subject two or more ideas share, described once from the idea that
+      details it most.
 
     Same input, same output: no randomness, no clock, no network.
 
@@ -90,6 +99,32 @@ class RuleEnhancer(Enhancer):
             }
         )
 
+    async def bible(self, ideas: Sequence[str], style: StylePreset | None) -> Bible:
+        """The shared levers of a series, by the rules in the class docstring."""
+        first = EnhancedPrompt.from_spec(
+            EnhanceRequest(prompt=ideas[0], style=style),
+            self.spec_for(EnhanceRequest(prompt=ideas[0], style=style)),
+        )
+        bible = Bible.from_prompt(first)
+        specs = [self.spec_for(EnhanceRequest(prompt=idea, style=style)) for idea in ideas]
+        heads = Counter(head_word(spec.subject) for spec in specs)
+        subjects: dict[str, PromptSpec] = {}
+        for spec in specs:
+            head = head_word(spec.subject)
+            if heads[head] > 1 and len(spec.attributes) > len(subjects.get(head, spec).attributes):
+                subjects[head] = spec
+            subjects.setdefault(head, spec)
+        recurring = [describe(s.subject, s.attributes) for h, s in subjects.items() if heads[h] > 1]
+        assert first.spec is not None  # from_spec always keeps the spec
+        colours = " ".join([ideas[0], *first.spec.attributes, first.spec.setting or ""])
+        names = unique(_colour_name(name, rgb) for name, rgb in palette_from_text(colours))
+        return bible.model_copy(
+            update={
+                "palette": f"palette of {join_and(names[:4])}",
+                "subjects": tuple(recurring) or bible.subjects,
+            }
+        )
+
     def spec_for(self, request: EnhanceRequest) -> PromptSpec:
         """The levers for ``request`` before the preset and negative prompt are applied."""
         parsed = parse(request.prompt)
@@ -129,6 +164,17 @@ def _default_negatives(medium: Medium, prompt: str) -> list[str]:
         for term in medium.negative
         if not has_phrase(prompt, (term,)) and not (term == "text" and wants_text)
     ]
+
+
+def _colour_name(name: str, rgb: RGB) -> str:
+    """A palette entry as words: its own name, or the nearest named colour for a hex one."""
+    if not name.startswith("#"):
+        return name
+
+    def distance(word: str) -> int:
+        return sum((a - b) ** 2 for a, b in zip(COLOURS[word], rgb, strict=True))
+
+    return min(COLOURS, key=distance)
 
 
 def _registered(name: str | None) -> StylePreset | None:

@@ -9,7 +9,7 @@ from .._conversation import Conversation, Turn
 from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
 from .._google._models import announce, image_capabilities, info_for, pick
-from .._google._responses import finish_reason, raise_if_blocked
+from .._google._responses import finish_reason, raise_if_blocked, usage_of
 from .._google._turns import continues, model_turn, to_contents, user_turn
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
@@ -224,4 +224,4 @@ def read_answer(
         )
         for data in blobs
     ]
-    return GenerationOutput(images=images[: options.n], warnings=warnings)
+    return GenerationOutput(images=images[: options.n], warnings=warnings, usage=usage_of(response))

@@ -207,6 +207,7 @@ def _colour_text(prompt: EnhancedPrompt) -> str:
     parts = [prompt.original]
     if spec is not None:
         parts += [*spec.attributes, spec.setting or "", spec.lighting or "", spec.mood or ""]
+        parts.append(spec.style or "")  # last: a series' palette, unless the words name colours
     else:
         parts.append(prompt.text)
     return " ".join(parts)

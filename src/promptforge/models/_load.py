@@ -180,8 +180,10 @@ def _model(name: str, data: dict[str, Any], families: dict[str, Family]) -> Mode
     if data.get("status") is None:
         raise ConfigurationError(f"{where}.status: missing (current, deprecated or retired)")
     cite: dict[str, Citation] = data["cite"]
-    stated = [key for key in FACTS if data.get(key) is not None]
+    stated = [key for key in FACTS if key != "price" and data.get(key) is not None]
     stated += [f"capabilities.{key}" for key in data["capabilities"]]
+    price = data.get("price") or {}
+    stated += [f"price.{key}" for key, value in dict(price).items() if value is not None]
     for fact in stated:
         if fact not in cite and fact.partition(".")[0] not in cite:
             raise ConfigurationError(f"{where}: {fact} has no source (add it to 'cite')")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from .._model import Model
+from .._model import FrozenMap, Model
 from .._options import ThinkingLevel
 from ..generators._base import GeneratorCapabilities
 
@@ -30,14 +31,34 @@ class Citation(Model):
 
 
 class Price(Model):
-    """Published list prices in USD; ``None`` where the price is not known."""
+    """Published list prices in USD; ``None`` where the price is not known (then a cost
+    that needs it is unknown too: promptforge never guesses a price)."""
 
     input_per_mtok: float | None = Field(default=None, ge=0)
-    """USD per million input tokens."""
+    """USD per million input tokens (text and images sent)."""
     output_per_mtok: float | None = Field(default=None, ge=0)
-    """USD per million output tokens (thinking included)."""
-    per_image: float | None = Field(default=None, ge=0)
-    """USD per generated image."""
+    """USD per million text output tokens, thinking excluded."""
+    thinking_per_mtok: float | None = Field(default=None, ge=0)
+    """USD per million thinking tokens (Google bills them at the output price: set both)."""
+    per_image: float | FrozenMap[str, float] | None = None
+    """USD per generated image: one number for every size, or by ``image_size``
+    (``{"1K": 0.039, "2K": 0.134}``; the key ``"default"`` prices a request without one)."""
+    batch_discount: float | None = Field(default=None, ge=0, le=1)
+    """The fraction Google Batch Mode takes off (``0.5``: half price)."""
+
+    @field_validator("per_image")
+    @classmethod
+    def _not_negative(cls, value: float | Mapping[str, float] | None) -> Any:
+        values = value.values() if isinstance(value, Mapping) else [value]
+        if any(v is not None and v < 0 for v in values):
+            raise ValueError("a price cannot be negative")
+        return value
+
+    def image_price(self, image_size: str) -> float | None:
+        """USD for one image of ``image_size`` (``"default"``: none asked), if known."""
+        if isinstance(self.per_image, Mapping):
+            return self.per_image.get(image_size)
+        return self.per_image
 
 
 class TextCapabilities(Model):
@@ -79,7 +100,13 @@ class ModelInfo(Model):
     """Whether Google's Batch Mode (Gemini API ``batches``, half price) takes this model;
     ``None``: not known, treated as no (``Pipeline.submit`` refuses it before any request)."""
     cite: dict[str, Citation] = Field(default_factory=dict)
-    """The source of each fact: ``"status"``, ``"shutdown"``, ``"capabilities.image_sizes"``..."""
+    """The source of each fact: ``"status"``, ``"shutdown"``, ``"capabilities.image_sizes"``,
+    ``"price"`` (or one price, ``"price.per_image"``)..."""
+
+    def price_date(self, field: str) -> date | None:
+        """The date of the source of price ``field`` (e.g. ``"per_image"``), when cited."""
+        cited = self.cite.get(f"price.{field}") or self.cite.get("price")
+        return cited.date if cited is not None else None
 
     @property
     def thinking_levels(self) -> tuple[ThinkingLevel, ...]:

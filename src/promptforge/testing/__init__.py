@@ -4,7 +4,9 @@
   too), deterministic; real image bytes.
 - ``instant_retries()``: no waiting between retries; records the waits instead.
 - ``forbid_real_backends()``: networked backends refuse to run.
-- ``check_enhancer`` / ``check_generator`` (and async ``acheck_*``): contract checks.
+- ``FakeJudge``: scripted verdicts (or scores), recorded calls.
+- ``check_enhancer`` / ``check_generator`` / ``check_judge`` (and async ``acheck_*``):
+  contract checks.
 """
 
 from ._contract import (
@@ -16,6 +18,7 @@ from ._contract import (
 )
 from ._fakes import EditCall, FakeEnhancer, FakeGenerator, GenerateCall
 from ._images import image_bytes, size_for
+from ._judges import FakeJudge, JudgeCall, acheck_judge, check_judge, scripted_verdict
 from ._switches import forbid_real_backends, instant_retries
 
 __all__ = [
@@ -23,13 +26,18 @@ __all__ = [
     "EditCall",
     "FakeEnhancer",
     "FakeGenerator",
+    "FakeJudge",
     "GenerateCall",
+    "JudgeCall",
     "acheck_enhancer",
     "acheck_generator",
+    "acheck_judge",
     "check_enhancer",
     "check_generator",
+    "check_judge",
     "forbid_real_backends",
     "image_bytes",
     "instant_retries",
+    "scripted_verdict",
     "size_for",
 ]
