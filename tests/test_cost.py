@@ -183,4 +183,5 @@ def test_rounds_add_their_usage_and_cost(tmp_path: Path, monkeypatch: pytest.Mon
     assert best.usage["edit"].image_count == 1
     assert best.cost is not None
     assert best.cost.usd == pytest.approx(2 * 0.10)
-    assert best.cost.stages == {"enhance": 0.0, "generate": 0.1, "edit": 0.1}
+    assert best.cost.stages == {"enhance": 0.0, "generate": 0.1, "edit": 0.1, "judge": 0.0}
+    assert best.usage["judge"].empty  # FakeJudge reports no tokens: an offline judge is free

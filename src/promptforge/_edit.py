@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 from pydantic import ValidationError
 
 from ._adapt import fold_negative, plan
-from ._errors import ContentBlockedError, InvalidRequestError
+from ._errors import InvalidRequestError
 from ._image import GeneratedImage, GenerationOutput
 from ._prompt import EnhancedPrompt
 from ._request import Request, make_request
@@ -193,18 +193,4 @@ async def _edit(
         outcomes = await asyncio.gather(
             *(one(count, tally) for count in calls), return_exceptions=True
         )
-        for outcome in outcomes:
-            if isinstance(outcome, GenerationOutput):
-                state.take(outcome, tally, image_size)
-        failures = [o for o in outcomes if isinstance(o, BaseException)]
-        if failures and not state.images:
-            raise failures[0]
-        state.warnings.extend(
-            f"an edit call failed ({type(f).__name__}: {f}); kept the images of the others"
-            for f in failures
-        )
-        if not state.images:
-            raise ContentBlockedError(
-                "the edited image was withheld by the safety filter",
-                reasons=[f.reason for f in state.filtered],
-            )
+        state.keep(outcomes, tally, image_size, call="edit")

@@ -23,7 +23,7 @@ from ._batch import (
 from ._budget import Estimate, Estimator, Spender, Stager, check_budget
 from ._components import check_bool, check_enhancer, check_generator, check_optional
 from ._edit import EditTarget, run_edit
-from ._errors import BackendError, ContentBlockedError, InvalidRequestError
+from ._errors import BackendError, InvalidRequestError
 from ._image import GeneratedImage, GenerationOutput
 from ._options import ImageOptions, ImageOptionsDict
 from ._portal import run_sync
@@ -744,24 +744,7 @@ class Pipeline:
                 for number, count in enumerate(run_plan.calls)
             ]
             outcomes = await asyncio.gather(*calls, return_exceptions=True)
-            failures = [o for o in outcomes if isinstance(o, BaseException)]
-            for outcome in outcomes:
-                if isinstance(outcome, GenerationOutput):
-                    state.take(outcome, tally, options.image_size)
-            if failures and not state.images:
-                raise failures[0]
-            for failure in failures:  # some calls failed, but what was paid for is kept
-                state.warnings.append(
-                    f"a generate call failed ({type(failure).__name__}: {failure}); "
-                    "kept the images of the calls that succeeded"
-                )
-            if not state.images:
-                reasons = [f.reason for f in state.filtered]
-                raise ContentBlockedError(
-                    "every image was withheld by the safety filter"
-                    + (f": {'; '.join(reasons)}" if reasons else ""),
-                    reasons=reasons,
-                )
+            state.keep(outcomes, tally, options.image_size, call="generate")
 
     async def _generate_call(
         self, prompt: EnhancedPrompt, options: ImageOptions, tally: Tally

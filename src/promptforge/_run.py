@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ._cost import cost_of
-from ._errors import PromptforgeError, Stage
+from ._errors import ContentBlockedError, PromptforgeError, Stage
 from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._prompt import EnhancedPrompt
 from ._provenance import stamp
@@ -84,6 +84,41 @@ class RunState:
         self.warnings.extend(outcome.warnings)
         tokens = outcome.usage.model_copy(update={"images": {}})
         tally.usage += tokens + Usage.of_images(len(outcome.images), image_size)
+
+    def keep(
+        self,
+        outcomes: Sequence[GenerationOutput | BaseException],
+        tally: Tally,
+        image_size: str | None,
+        *,
+        call: str,
+    ) -> None:
+        """Keep the answers of a stage's concurrent ``call``s (``"generate"``, ``"edit"``):
+        what was paid for is kept even when some calls failed, and said in ``warnings``.
+
+        Raises:
+            BaseException: the first failure, when no call returned an image.
+            ContentBlockedError: every image was withheld by the safety filter.
+        """
+        for outcome in outcomes:
+            if isinstance(outcome, GenerationOutput):
+                self.take(outcome, tally, image_size)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures and not self.images:
+            raise failures[0]
+        article = "an" if call[0] in "aeiou" else "a"
+        self.warnings.extend(
+            f"{article} {call} call failed ({type(f).__name__}: {f}); "
+            "kept the images of the calls that succeeded"
+            for f in failures
+        )
+        if not self.images:
+            reasons = [f.reason for f in self.filtered]
+            raise ContentBlockedError(
+                "every image was withheld by the safety filter"
+                + (f": {'; '.join(reasons)}" if reasons else ""),
+                reasons=reasons,
+            )
 
     def result(self, error: BaseException | None = None) -> GenerationResult:
         """Freeze the state into a result; a failed run keeps what it got (and what it
