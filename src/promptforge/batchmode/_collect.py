@@ -185,24 +185,22 @@ def _result(record: JobRecord, one: _Pending) -> GenerationResult:
     )  # fmt: skip
     state.batch.add("generate")  # priced at the batch discount
     tally = Tally(attempts=item.calls)
-    failures: list[PromptforgeError] = []
-    for call in range(item.calls):
-        outcome = one.outcomes.get(call)
-        if outcome is None:
-            outcome = _labelled(_unanswered(record), record)
-        if isinstance(outcome, GenerationOutput):
-            state.take(outcome, tally, item.options.image_size if item.options else None)
-        else:
-            failures.append(outcome)
-    state.usage["generate"] = tally.usage
-    if failures and not state.images:
-        return state.result(error=failures[0])
-    for failure in failures:  # as a live run: what was made is kept
-        state.warnings.append(
-            f"a generate call failed ({type(failure).__name__}: {failure}); "
-            "kept the images of the calls that succeeded"
+    outcomes = [
+        one.outcomes.get(call) or _labelled(_unanswered(record), record)
+        for call in range(item.calls)
+    ]
+    try:
+        state.keep(
+            outcomes, tally, item.options.image_size if item.options else None, call="generate"
         )
-    return state.result()
+    except Exception as exc:  # as a live run: no image at all is a failed item
+        return _frozen(state, tally, exc)
+    return _frozen(state, tally, None)
+
+
+def _frozen(state: RunState, tally: Tally, error: BaseException | None) -> GenerationResult:
+    state.usage["generate"] = tally.usage
+    return state.result(error=error)
 
 
 def _unanswered(record: JobRecord) -> BackendError:
