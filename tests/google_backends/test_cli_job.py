@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from promptforge import GenerationResult
 
 from . import server as wire
@@ -69,3 +71,29 @@ def test_job_without_a_job_exits_2(server: GoogleServer, tmp_path: Path) -> None
     done = run(server, tmp_path, "job", "nowhere")
     assert done.returncode == 2
     assert "no Batch Mode job is recorded there" in done.stderr
+
+
+def test_the_commands_in_process(
+    server: GoogleServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from promptforge.cli import main
+
+    BatchService(server)
+    server.default("generateContent", wire.spec(subject="fluffy corgi"))
+    monkeypatch.setenv("GOOGLE_API_KEY", API_KEY)
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+    (tmp_path / "prompts.txt").write_text("a corgi\na fox\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(tmp_path / "prompts.txt"), "--out", str(out), "--google-batch",
+                 "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["requests"] == 2
+    assert main(["job", str(out)]) == 0
+    assert "next:" in capsys.readouterr().out
+    assert main(["job", str(out), "--wait", "--poll", "0.001"]) == 0
+    assert "done:     2" in capsys.readouterr().out
+    assert main(["job", str(out), "--cancel"]) == 0  # an ended job: nothing to cancel
+    assert main(["batch", str(tmp_path / "prompts.txt"), "--google-batch",
+                 "--backend", "offline"]) == 2  # fmt: skip
