@@ -8,7 +8,8 @@
 5. fault tolerance: 20% 429s and 5% 503s injected; nothing lost or duplicated;
 6. peak memory of 200 vs 2,000 ~1 MB images written to disk;
 7. peak memory of the ``promptforge batch`` command at 200 vs 10,000 items.
-8. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic).
+8. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic);
+9. collecting a Google Batch Mode job of 200 and 2,000 images from the local server.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import sys
 import time
 
+import bench_batchmode
 import bench_cli_memory
 import bench_core
 import bench_memory
@@ -35,6 +37,7 @@ def main() -> int:
         bench_memory.memory,
         bench_cli_memory.memory,
         bench_rules.rules,
+        bench_batchmode.batchmode,
     ):
         start = time.perf_counter()
         rows += bench()

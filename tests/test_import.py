@@ -57,6 +57,7 @@ HEAVY = (
     "promptforge._store",
     "promptforge._edit",
     "promptforge.models",
+    "promptforge.batchmode",
     "promptforge.generators.gemini_image",
     "promptforge.generators.imagen",
     "promptforge.enhancers.gemini",
@@ -80,7 +81,7 @@ def test_lazy_names_resolve_to_their_public_home() -> None:
     code = (
         "import json, promptforge, promptforge.generators as g, promptforge.judges as j; "
         "names = [promptforge.SeriesResult, promptforge.Bible, promptforge.read_provenance, "
-        "promptforge.ResultStore, g.GeminiImageGenerator, j.GeminiJudge]; "
+        "promptforge.ResultStore, promptforge.BatchJob, g.GeminiImageGenerator, j.GeminiJudge]; "
         "print(json.dumps([n.__module__ for n in names] + "
         "[sorted(set(promptforge.__all__) - set(dir(promptforge)))]))"
     )
@@ -89,6 +90,7 @@ def test_lazy_names_resolve_to_their_public_home() -> None:
         "promptforge",
         "promptforge",
         "promptforge._provenance",  # a function keeps its own module, as before
+        "promptforge",
         "promptforge",
         "promptforge.generators.gemini_image",
         "promptforge.judges.gemini",

@@ -44,9 +44,11 @@ if TYPE_CHECKING:
     from ._provenance import Provenance, read_provenance, strip_provenance
     from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
     from ._store import ResultStore, ResumeReport
+    from .batchmode import BatchJob
 
 # Used by few programs and costly to import: loaded on first use (``_lazy``).
 _LAZY = {
+    "BatchJob": ".batchmode",
     "Bible": "._bible",
     "Estimate": "._budget",
     "Provenance": "._provenance",
@@ -64,6 +66,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MAX_PROMPT_CHARS",
     "BackendError",
+    "BatchJob",
     "Bible",
     "BudgetExceededError",
     "Check",

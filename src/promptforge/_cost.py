@@ -112,14 +112,20 @@ def price_stages(
 
 
 def cost_of(
-    usage: Mapping[K, Usage], models: Mapping[str, str | None], offline: Iterable[str]
+    usage: Mapping[K, Usage],
+    models: Mapping[str, str | None],
+    offline: Iterable[str],
+    batch: Iterable[str] = (),
 ) -> Cost | None:
-    """The ``Cost`` of a run, or None when a price it needs is unknown."""
-    free = set(offline)
+    """The ``Cost`` of a run, or None when a price it needs is unknown. Stages in ``batch``
+    ran in Google Batch Mode and are priced with the model's ``batch_discount``."""
+    free, discounted = set(offline), set(batch)
     stages: dict[str, float] = {}
     dates: list[date] = []
     for stage, used in usage.items():
-        priced = price_stage(models.get(stage), used, offline=stage in free)
+        priced = price_stage(
+            models.get(stage), used, offline=stage in free, batch_mode=stage in discounted
+        )
         if priced.usd is None:
             return None
         stages[stage] = round(priced.usd, 6)

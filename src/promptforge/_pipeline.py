@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the features these serve import them when first used
     from ._series import Anchor
     from ._series_result import Consistency, SeriesResult
     from ._store import ResultStore
+    from .batchmode import BatchJob
 
 T = TypeVar("T")
 Style: TypeAlias = str | StylePreset | None
@@ -503,6 +504,48 @@ class Pipeline:
             options=options,
         )
 
+    async def asubmit(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        out_dir: str | Path,
+        concurrency: int = 8,
+        style: Style = None,
+        source: Literal["auto", "inline", "file"] = "auto",
+        **options: Unpack[ImageOptionsDict],
+    ) -> BatchJob:
+        """Enhance ``prompts`` here, then send the images to Google as one Batch Mode job
+        (half price, results within 24 h); the job is recorded in ``out_dir``.
+
+        Needs a ``GeminiImageGenerator`` on the Gemini API whose model Batch Mode serves
+        (``promptforge.models.get(name).batch``). Enhancing runs as in ``run_many``
+        (``concurrency``, rate limits, retries); inputs already done in ``out_dir`` are
+        skipped; an input that fails here becomes a failed result at ``collect()``.
+        ``source``: ``"inline"`` requests (small jobs), a JSONL ``"file"`` uploaded through
+        the Files API, or ``"auto"`` (inline up to 50 requests under 20 MB). Submitting
+        again into a folder whose job is not collected continues that job (same inputs) or
+        is refused. See ``docs/batch-mode.md``.
+
+        Raises:
+            InvalidRequestError: bad input or options, a generator or model Batch Mode
+                cannot serve, a job over Google's limits; all before any request.
+            BackendError: uploading or creating the job failed (run it again: the job is
+                looked up by its recorded name before anything is sent twice).
+        """
+        from .batchmode import BatchJob
+        from .batchmode._submit import submit
+
+        record = await submit(
+            self,
+            prompts,
+            out_dir=out_dir,
+            style=style,
+            concurrency=concurrency,
+            source=source,
+            options=options,
+        )
+        return BatchJob(Path(out_dir), record, self.generator)  # type: ignore[arg-type]
+
     # -- sync twins ---------------------------------------------------------------------
 
     def run(
@@ -604,6 +647,23 @@ class Pipeline:
             **options,
         )
         return run_sync(series)
+
+    def submit(
+        self,
+        prompts: Iterable[BatchItem],
+        *,
+        out_dir: str | Path,
+        concurrency: int = 8,
+        style: Style = None,
+        source: Literal["auto", "inline", "file"] = "auto",
+        **options: Unpack[ImageOptionsDict],
+    ) -> BatchJob:
+        """Sync twin of ``asubmit``."""
+        job = self.asubmit(
+            prompts, out_dir=out_dir, concurrency=concurrency, style=style, source=source,
+            **options,
+        )  # fmt: skip
+        return run_sync(job)
 
     # -- stages -------------------------------------------------------------------------
 

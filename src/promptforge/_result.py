@@ -66,6 +66,8 @@ class StageReport(Model):
     """Backend calls made, retries included."""
     seconds: float = 0.0
     """Wall time of the stage, retries and waits included."""
+    batch: bool = False
+    """True when the stage ran in a Google Batch Mode job (billed at the batch price)."""
 
 
 class Round(Model):

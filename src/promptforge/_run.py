@@ -50,6 +50,8 @@ class RunState:
     warnings: list[str] = field(default_factory=list)
     usage: dict[Stage, Usage] = field(default_factory=dict)
     offline: set[Stage] = field(default_factory=set)
+    batch: set[Stage] = field(default_factory=set)
+    """Stages run in Google Batch Mode (priced at the batch discount)."""
 
     @contextmanager
     def stage(self, name: Stage, backend: Backend) -> Iterator[Tally]:
@@ -135,7 +137,7 @@ class RunState:
             filtered=self.filtered,
             stages=self.stages,
             usage=self.usage,
-            cost=cost_of(self.usage, models, self.offline),
+            cost=cost_of(self.usage, models, self.offline, self.batch),
             warnings=self.warnings,
             error=ErrorInfo.from_exception(error) if error is not None else None,
         )

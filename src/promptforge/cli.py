@@ -1,5 +1,5 @@
 """The ``promptforge`` command line: ``generate``, ``edit``, ``enhance``, ``batch``, ``series``,
-``gallery``, ``styles``, ``models``, ``inspect``, ``log``.
+``gallery``, ``styles``, ``models``, ``inspect``, ``log``, ``job``.
 
 Exit codes: 0 ok, 1 unexpected error, 2 bad input or usage, 3 content blocked, 4 backend
 failure, 5 configuration, 6 environment (a folder that cannot be written, a full disk), 130
@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     _time_options(batch)
     add_cost_arguments(batch)
     batch.set_defaults(command=_batch)
+    from ._cli_job import add_job_command, add_submit_flag
+
+    add_submit_flag(batch)
 
     styles = commands.add_parser("styles", parents=[common], help="list the style presets")
     styles.add_argument("--category", choices=CATEGORIES, help="only this category")
@@ -209,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_command(commands, common)
     add_inspect_command(commands, common)
     add_log_command(commands, common)
+    add_job_command(commands, common)
     return parser
 
 
@@ -356,6 +360,10 @@ def _styles(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    if getattr(args, "google_batch", False):
+        from ._cli_job import submit_batch
+
+        return submit_batch(args, image_options(args))
     from ._cli_batch import run_batch
 
     return run_batch(args, pipeline_for(args), image_options(args))

@@ -45,6 +45,8 @@ class Reply:
     """Close the connection without answering (a reset)."""
     trickle: float = 0.0
     """Send the body one byte every ``trickle`` seconds (each read sees progress)."""
+    raw: bytes | None = None
+    """Send these bytes as the body (``application/octet-stream``) instead of ``body``."""
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Recorded:
 
 
 Responder: TypeAlias = "Reply | Callable[[Recorded], Reply]"
+Hook: TypeAlias = "Callable[[str, str, dict[str, str], bytes], tuple[str, Reply] | None]"
+"""A plug-in route: ``(verb, path, headers, body)`` -> ``(method, reply)``, or None to pass."""
 
 
 class GoogleServer:
@@ -85,6 +89,8 @@ class GoogleServer:
         self.listed: list[str] = list(CURRENT_MODELS)
         """The model ids ``models.list`` answers with (its default reply)."""
         self.defaults["listModels"] = self.models_for_request
+        self.hooks: list[Hook] = []
+        """Plug-in routes asked first (e.g. ``batch_server.BatchService``)."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -94,6 +100,8 @@ class GoogleServer:
                 server._handle(self)
 
             def do_GET(self) -> None:
+                if server._hooked(self, "GET"):
+                    return
                 if _PUBLISHER_MODEL.search(self.path) or _LIST_MODELS.search(self.path):
                     server._handle(self)  # "getPublisherModel" or "listModels"
                 else:
@@ -149,9 +157,30 @@ class GoogleServer:
             for name in self.listed
         ]})  # fmt: skip
 
+    def _hooked(self, handler: BaseHTTPRequestHandler, verb: str, raw: bytes = b"") -> bool:
+        """Answer through the first hook that takes the request; False when none does."""
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        for hook in self.hooks:
+            taken = hook(verb, handler.path, headers, raw)
+            if taken is not None:
+                method, reply = taken
+                try:
+                    body = json.loads(raw) if raw.startswith(b"{") else {}
+                except ValueError:
+                    body = {}
+                with self._lock:
+                    self.requests.append(Recorded(method, "", handler.path, headers, body))
+                self._send(handler, method, reply)
+                with self._lock:
+                    self.statuses[method, reply.status] += 1
+                return True
+        return False
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("content-length") or 0)
         raw = handler.rfile.read(length) if length else b"{}"
+        if self._hooked(handler, "POST", raw):
+            return
         headers = {k.lower(): v for k, v in handler.headers.items()}
         method, reply, wait = self.answer(handler.path, headers, raw)
         try:
@@ -209,6 +238,9 @@ class GoogleServer:
             handler.close_connection = True
             handler.connection.close()
             return
+        if reply.raw is not None:
+            self._send_raw(handler, reply.status, reply.raw, reply.headers)
+            return
         self._send_json(handler, reply.status, reply.body or {}, reply.headers, reply.trickle)
 
     def _send_json(
@@ -236,6 +268,20 @@ class GoogleServer:
             handler.wfile.write(bytes([byte]))
             handler.wfile.flush()
             time.sleep(trickle)
+
+    def _send_raw(
+        self, handler: BaseHTTPRequestHandler, status: int, data: bytes, headers: dict[str, str]
+    ) -> None:
+        handler.send_response(status)
+        handler.send_header("content-type", "application/octet-stream")
+        handler.send_header("content-length", str(len(data)))
+        if not self.keep_alive:
+            handler.send_header("connection", "close")
+            handler.close_connection = True
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(data)
 
     def stats(self) -> dict[str, Any]:
         """Counters as JSON-ready data (also served at ``GET /``)."""

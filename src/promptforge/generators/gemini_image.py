@@ -18,7 +18,7 @@ from ._base import Generator, GeneratorCapabilities
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
-    from google.genai import Client
+    from google.genai import Client, types
 
 
 class GeminiImageGenerator(Generator):
@@ -137,60 +137,15 @@ class GeminiImageGenerator(Generator):
         warnings: list[str],
         aspect_ratio: str | None,
     ) -> GenerationOutput:
-        from google.genai import types
-
-        thinking = (
-            types.ThinkingConfig(
-                thinking_level=types.ThinkingLevel(options.thinking.upper()),
-                include_thoughts=True,
-            )
-            if options.thinking
-            else None
-        )
-        config = types.GenerateContentConfig(
-            response_modalities=["TEXT", "IMAGE"],
-            image_config=types.ImageConfig(
-                aspect_ratio=aspect_ratio, image_size=options.image_size
-            ),
-            seed=options.seed,
-            candidate_count=1,
-            labels=options.labels,
-            thinking_config=thinking,
-        )
         model = self._google.model
         async with self._google.request() as client:
             response = await client.aio.models.generate_content(
-                model=model, contents=to_contents([*earlier, turn]), config=config
+                model=model,
+                contents=to_contents([*earlier, turn]),
+                config=image_config(options, aspect_ratio),
             )
-        raise_if_blocked(response, model)
-        candidates = response.candidates or []
-        content = candidates[0].content if candidates else None
-        parts = (content.parts or []) if content else []
-        answer = [p for p in parts if not p.thought]
-        note = " ".join(p.text.strip() for p in answer if p.text and p.text.strip())
-        blobs = [p.inline_data.data for p in answer if p.inline_data and p.inline_data.data]
-        if not blobs:
-            reason = finish_reason(response) or "NO_IMAGE"
-            said = f": {note}" if note else ""
-            raise ContentBlockedError(
-                f"{model} answered without an image ({reason}){said}",
-                reasons=[reason, *([note] if note else [])],
-            )
-        said_back, thoughts = model_turn(parts)
-        conversation = Conversation(
-            backend=type(self).__name__, model=model, turns=(*earlier, turn, said_back)
-        )
-        metadata = {"note": note} if note else {}
-        if thoughts:
-            metadata["thoughts"] = thoughts
-        images = [
-            GeneratedImage.from_bytes(
-                data, seed=options.seed, metadata=metadata, conversation=conversation
-            )
-            for data in blobs
-        ]
-        return GenerationOutput(
-            images=images[: options.n], warnings=warnings, usage=usage_of(response)
+        return read_answer(
+            response, type(self).__name__, model, (*earlier, turn), options, warnings
         )
 
     async def _resolve(self, options: ImageOptions) -> ImageOptions:
@@ -207,3 +162,66 @@ class GeminiImageGenerator(Generator):
 
         self.model, self._info = model, info_for(model, "gemini-image")
         return plan(options, self.capabilities, strict=False).options
+
+
+def image_config(options: ImageOptions, aspect_ratio: str | None) -> types.GenerateContentConfig:
+    """The ``generate_content`` config of one image call (also what Batch Mode sends)."""
+    from google.genai import types
+
+    thinking = (
+        types.ThinkingConfig(
+            thinking_level=types.ThinkingLevel(options.thinking.upper()),
+            include_thoughts=True,
+        )
+        if options.thinking
+        else None
+    )
+    return types.GenerateContentConfig(
+        response_modalities=["TEXT", "IMAGE"],
+        image_config=types.ImageConfig(aspect_ratio=aspect_ratio, image_size=options.image_size),
+        seed=options.seed,
+        candidate_count=1,
+        labels=options.labels,
+        thinking_config=thinking,
+    )
+
+
+def read_answer(
+    response: types.GenerateContentResponse,
+    backend: str,
+    model: str,
+    sent: tuple[Turn, ...],
+    options: ImageOptions,
+    warnings: list[str],
+) -> GenerationOutput:
+    """An image model's answer to the turns ``sent`` (the last one the user's new turn).
+
+    Raises:
+        ContentBlockedError: the prompt or the answer was withheld, or no image came back.
+    """
+    raise_if_blocked(response, model)
+    candidates = response.candidates or []
+    content = candidates[0].content if candidates else None
+    parts = (content.parts or []) if content else []
+    answer = [p for p in parts if not p.thought]
+    note = " ".join(p.text.strip() for p in answer if p.text and p.text.strip())
+    blobs = [p.inline_data.data for p in answer if p.inline_data and p.inline_data.data]
+    if not blobs:
+        reason = finish_reason(response) or "NO_IMAGE"
+        said = f": {note}" if note else ""
+        raise ContentBlockedError(
+            f"{model} answered without an image ({reason}){said}",
+            reasons=[reason, *([note] if note else [])],
+        )
+    said_back, thoughts = model_turn(parts)
+    conversation = Conversation(backend=backend, model=model, turns=(*sent, said_back))
+    metadata = {"note": note} if note else {}
+    if thoughts:
+        metadata["thoughts"] = thoughts
+    images = [
+        GeneratedImage.from_bytes(
+            data, seed=options.seed, metadata=metadata, conversation=conversation
+        )
+        for data in blobs
+    ]
+    return GenerationOutput(images=images[: options.n], warnings=warnings, usage=usage_of(response))

@@ -206,6 +206,7 @@ def _model(name: str, data: dict[str, Any], families: dict[str, Family]) -> Mode
         note=data.get("note"),
         capabilities=capabilities,
         price=data.get("price"),
+        batch=data.get("batch"),
         cite={**family.cite, **cite},
     )
 

@@ -17,7 +17,7 @@ Status: TypeAlias = Literal["current", "deprecated", "retired", "unknown"]
 """``unknown``: a model the catalogue does not list, given its family's capabilities."""
 Role: TypeAlias = Literal["enhancer", "image", "judge"]
 """What a default model is for: writing prompts, rendering images, judging images."""
-FACTS = ("status", "released", "deprecated", "shutdown", "replacement", "price")
+FACTS = ("status", "released", "deprecated", "shutdown", "replacement", "price", "batch")
 """The dated facts of an entry that must each cite a source."""
 
 
@@ -96,6 +96,9 @@ class ModelInfo(Model):
     """What it can do: ``GeneratorCapabilities`` for image models."""
     price: Price | None = None
     """Published prices, where known."""
+    batch: bool | None = None
+    """Whether Google's Batch Mode (Gemini API ``batches``, half price) takes this model;
+    ``None``: not known, treated as no (``Pipeline.submit`` refuses it before any request)."""
     cite: dict[str, Citation] = Field(default_factory=dict)
     """The source of each fact: ``"status"``, ``"shutdown"``, ``"capabilities.image_sizes"``,
     ``"price"`` (or one price, ``"price.per_image"``)..."""
@@ -154,6 +157,7 @@ class ModelEntry(Model):
     note: str | None = None
     capabilities: dict[str, Any] = Field(default_factory=dict)
     price: Price | None = None
+    batch: bool | None = None
     cite: dict[str, str] = Field(default_factory=dict)
     """Fact name -> source key, or ``"key@YYYY-MM-DD"`` for a fact the source dates."""
 
