@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from contextlib import ExitStack, aclosing
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self, TypeAlias, TypeVar
 
@@ -14,8 +14,6 @@ from . import _guard
 from ._adapt import Plan, fold_negative, plan
 from ._batch import (
     BatchItem,
-    as_completed,
-    check_concurrency,
     check_prompts,
     check_shared,
     item_request,
@@ -30,7 +28,7 @@ from ._ratelimit import Limiter, RateLimit
 from ._request import Request, check_text, make_request
 from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
-from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds, split_item
+from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds
 from ._run import RunState, Tally, backend_name
 from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
@@ -373,66 +371,23 @@ class Pipeline:
         Unknown prices make a budget impossible to keep: ``InvalidRequestError`` at once.
         See ``docs/cost.md``.
         """
-        limit = check_concurrency(concurrency)
-        items = check_prompts(prompts)
-        base = check_shared(style, options)  # fail fast on shared options
-        shared = {"target": target, "max_rounds": max_rounds, "fix": fix}
-        check_rounds(self.judge_backend, **shared)
-        spender = None
-        if budget is not None:
-            from ._budget import Estimator, Spender, check_budget
+        from ._stream import stream_results
 
-            check_budget(budget)
-            spender = Spender(float(budget or 0), Estimator(self._stagers()))
-            spender.check(plan(base.options, self.generator.capabilities, strict=self.strict))
-        with ExitStack() as exit_stack:
-            store: ResultStore | None = None
-            if out_dir is not None:
-                from ._store import ResultStore
-
-                # a folder: this stream opens (and locks) it, and closes it at the end
-                store = (
-                    out_dir
-                    if isinstance(out_dir, ResultStore)
-                    else exit_stack.enter_context(ResultStore(out_dir))
-                )
-            maker = self._made_by() if store is not None else ""
-
-            async def run(index: int, item: BatchItem) -> GenerationResult:
-                state = RunState(None, index=index)
-                try:
-                    fields, own = split_item(item)
-                    state.request = item_request(fields, style, options)
-                    rounds = check_rounds(self.judge_backend, **{**shared, **own})
-                    run_plan = self._plan(state.request)
-                    if store is not None:
-                        done = store.take(state.request, maker, lazy=not keep_images)
-                        if done is not None:
-                            return store.resumed(done, index)
-                    if spender is not None:
-                        spender.admit(index, run_plan)
-                    await self._execute(state, run_plan)
-                    result = await self._rounds(state.result(), rounds)
-                except Exception as exc:  # one item's failure never sinks the batch
-                    return state.result(error=exc)
-                if store is None:
-                    return result
-                return await _finish(asyncio.to_thread(store.save, result, keep_images=keep_images))
-
-            async def one(index: int, item: BatchItem) -> GenerationResult:
-                result = await run(index, item)
-                if not result.resumed:
-                    if spender is not None:
-                        spender.settle(
-                            index, result.cost.usd if result.cost else None, result.usage
-                        )
-                    saved = store.root / result.id if store is not None and result.ok else None
-                    await self._record(result, saved)
-                return result
-
-            async with aclosing(as_completed(one, items, limit)) as results:
-                async for result in results:
-                    yield result
+        rounds = {"target": target, "max_rounds": max_rounds, "fix": fix}
+        batch = stream_results(
+            self,
+            prompts,
+            concurrency=concurrency,
+            style=style,
+            out_dir=out_dir,
+            keep_images=keep_images,
+            rounds=rounds,
+            budget=budget,
+            options=options,
+        )
+        async with aclosing(batch) as results:
+            async for result in results:
+                yield result
 
     def estimate(
         self,
@@ -774,17 +729,6 @@ class Pipeline:
             )
 
         return await self.generate_retry.call(attempt, on_attempt=tally)
-
-
-async def _finish(work: Awaitable[T]) -> T:
-    """Await ``work`` to the end even if cancelled meanwhile (then re-raise the cancel):
-    an image already paid for is written to disk before a cancelled batch stops."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise
 
 
 def _open_log(log: object) -> RunLog | None:
