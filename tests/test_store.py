@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import stat
 import subprocess
 import sys
 from contextlib import aclosing
@@ -252,3 +254,15 @@ def test_the_cli_reuses_the_library_lock_and_reports_redone_items(
     summary = json.loads(capsys.readouterr().out)
     assert summary["resumed"] == 2
     assert summary["redone"] == {}
+
+
+def test_a_saved_result_has_the_permissions_of_any_new_file(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        result = Pipeline(FakeEnhancer(), FakeGenerator()).run("a fox")
+        folder = result.save(tmp_path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # not tempfile's private 0o700
+    for file in folder.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == 0o644, file.name

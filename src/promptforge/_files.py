@@ -8,21 +8,28 @@ import re
 import shutil
 import stat
 import sys
-import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from ._errors import InvalidRequestError
 
+T = TypeVar("T")
 LOCK_FILE = ".promptforge-batch.lock"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename.
+
+    The file gets the permissions of any new file (``0o666`` less the umask), not the
+    private ``0o600`` of ``tempfile``: a saved result is as readable as the user's others.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    tmp, fd = _fresh(path.parent, f".{path.name}.", lambda p: os.open(p, flags, 0o666))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -153,9 +160,22 @@ def _kind(path: Path, exc: OSError) -> str:
 
 
 def staging_dir(root: Path, name: str) -> Path:
-    """A fresh hidden folder beside ``root/name`` to fill before ``replace_dir_atomic``."""
+    """A fresh hidden folder beside ``root/name`` to fill before ``replace_dir_atomic``
+    (``0o777`` less the umask, as any new folder: not ``tempfile``'s private ``0o700``)."""
     root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
+    folder, _ = _fresh(root, f".{name}.", lambda p: os.mkdir(p, 0o777))
+    return folder
+
+
+def _fresh(parent: Path, prefix: str, make: Callable[[Path], T]) -> tuple[Path, T]:
+    """``make(path)`` for a new random ``parent/<prefix>XXXXXXXX.tmp`` that did not exist."""
+    for _ in range(100):
+        path = parent / f"{prefix}{uuid.uuid4().hex[:8]}.tmp"
+        try:
+            return path, make(path)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{parent}: no free temporary name after 100 tries")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
