@@ -51,7 +51,9 @@ def _chain(out: Path) -> list[tuple[int, int, int]]:
     refs = [Reference(_noise(292, 10 + shade), role="object") for shade in range(3)]
     found: list[tuple[int, int, int]] = []
     with wire.GoogleServer() as server:
-        replies = [wire.signed_image(data, f"sig-{k}".encode() * 40) for k, data in enumerate(drawn)]
+        replies = [
+            wire.signed_image(data, f"sig-{k}".encode() * 40) for k, data in enumerate(drawn)
+        ]
         server.default("generateContent", wire.by_turn(*replies))
         client = genai.Client(
             api_key="bench",
@@ -68,7 +70,9 @@ def _chain(out: Path) -> list[tuple[int, int, int]]:
                 result = pipe.edit(result, f"edit number {edits}")
             if edits in (0, 1, 3):
                 folder = result.save(out)
-                found.append((edits, (folder / "result.json").stat().st_size, _folder_bytes(folder)))
+                found.append(
+                    (edits, (folder / "result.json").stat().st_size, _folder_bytes(folder))
+                )
     return found
 
 

@@ -404,7 +404,7 @@ def test_a_lazy_jpeg_with_long_headers_is_checked_whole(tmp_path: Path) -> None:
 def test_failed_and_newer_results_are_left_alone(tmp_path: Path) -> None:
     out = tmp_path / "out"
     newer = saved(out, n=1)
-    edit(newer, lambda document: document.__setitem__("version", 2))
+    edit(newer, lambda document: document.__setitem__("version", 3))
     failed = saved(out, n=1)
     edit(failed, lambda document: document.__setitem__("error", {"type": "X", "message": "m"}))
     generator = FakeGenerator()
