@@ -8,8 +8,9 @@ looks at the images and the pipeline fixes them in rounds.
 >>> from promptforge import Pipeline
 """
 
-from ._bible import Bible
-from ._budget import Estimate
+from typing import TYPE_CHECKING
+
+from . import _lazy
 from ._cost import Cost, TotalCost, total_cost
 from ._drain import Drain
 from ._errors import (
@@ -26,20 +27,39 @@ from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._options import MAX_PROMPT_CHARS, ImageOptions
 from ._pipeline import Pipeline
 from ._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
-from ._provenance import Provenance, read_provenance, strip_provenance
 from ._ratelimit import RateLimit
 from ._reference import Reference
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, Round, StageReport, SucceededResult
 from ._retry import RetryPolicy
-from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
-from ._store import ResultStore, ResumeReport
 from ._usage import Usage
-from .batchmode import BatchJob
 from .enhancers import Enhancer, FunctionEnhancer
 from .generators import Generator, GeneratorCapabilities
 from .judges import Check, Judge, Verdict
 from .styles import StylePreset
+
+if TYPE_CHECKING:
+    from ._bible import Bible
+    from ._budget import Estimate
+    from ._provenance import Provenance, read_provenance, strip_provenance
+    from ._series_result import SeriesCoherence, SeriesItem, SeriesResult
+    from ._store import ResultStore, ResumeReport
+    from .batchmode import BatchJob
+
+# Used by few programs and costly to import: loaded on first use (``_lazy``).
+_LAZY = {
+    "BatchJob": ".batchmode",
+    "Bible": "._bible",
+    "Estimate": "._budget",
+    "Provenance": "._provenance",
+    "read_provenance": "._provenance",
+    "strip_provenance": "._provenance",
+    "SeriesCoherence": "._series_result",
+    "SeriesItem": "._series_result",
+    "SeriesResult": "._series_result",
+    "ResultStore": "._store",
+    "ResumeReport": "._store",
+}
 
 __version__ = "0.1.0"
 
@@ -98,7 +118,15 @@ __all__ = [
 
 # Tracebacks and reprs show the public home of each name, not its private module.
 for _name in __all__:
-    _obj = globals()[_name]
+    _obj = globals().get(_name)
     if isinstance(_obj, type):
         _obj.__module__ = "promptforge"
 del _name, _obj
+
+
+def __getattr__(name: str) -> object:
+    return _lazy.load(__name__, _LAZY, name, rehome=True)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(globals(), __all__)

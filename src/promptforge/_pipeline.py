@@ -20,9 +20,7 @@ from ._batch import (
     check_shared,
     item_request,
 )
-from ._budget import Estimate, Estimator, Spender, Stager, check_budget
 from ._components import check_bool, check_enhancer, check_generator, check_optional
-from ._edit import EditTarget, run_edit
 from ._errors import BackendError, InvalidRequestError
 from ._image import GeneratedImage, GenerationOutput
 from ._options import ImageOptions, ImageOptionsDict
@@ -34,17 +32,19 @@ from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
 from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds, split_item
 from ._run import RunState, Tally, backend_name
-from ._runlog import RunLog, open_log
-from ._series import Anchor, run_series
-from ._series_result import Consistency, SeriesResult
-from ._store import ResultStore, made_by
 from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
 from .generators import Generator
 from .judges._base import Judge, Verdict
 from .styles import StylePreset
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the features these serve import them when first used
+    from ._budget import Estimate, Stager
+    from ._edit import EditTarget
+    from ._runlog import RunLog
+    from ._series import Anchor
+    from ._series_result import Consistency, SeriesResult
+    from ._store import ResultStore
     from .batchmode import BatchJob
 
 T = TypeVar("T")
@@ -126,7 +126,7 @@ class Pipeline:
         self.judge_retry = check_optional("judge_retry", judge_retry, RetryPolicy) or retry
         judge_rate = check_optional("judge_rate_limit", judge_rate_limit, RateLimit)
         self._judge_limiter = Limiter(judge_rate) if judge_rate else None
-        self.log = open_log(log)
+        self.log = _open_log(log)
 
     def __repr__(self) -> str:
         return f"Pipeline(enhancer={self.enhancer!r}, generator={self.generator!r})"
@@ -284,6 +284,8 @@ class Pipeline:
             InvalidRequestError: the generator cannot edit (``capabilities.edit``), or bad
                 target or options, before any request.
         """
+        from ._edit import run_edit
+
         _guard.check_backend(self.generator)
         return await run_edit(
             self.generator,
@@ -377,15 +379,24 @@ class Pipeline:
         shared = {"target": target, "max_rounds": max_rounds, "fix": fix}
         check_rounds(self.judge_backend, **shared)
         spender = None
-        if check_budget(budget) is not None:
+        if budget is not None:
+            from ._budget import Estimator, Spender, check_budget
+
+            check_budget(budget)
             spender = Spender(float(budget or 0), Estimator(self._stagers()))
             spender.check(plan(base.options, self.generator.capabilities, strict=self.strict))
         with ExitStack() as exit_stack:
-            if out_dir is None or isinstance(out_dir, ResultStore):
-                store = out_dir
-            else:  # a folder: this stream opens (and locks) it, and closes it at the end
-                store = exit_stack.enter_context(ResultStore(out_dir))
-            maker = self._made_by()
+            store: ResultStore | None = None
+            if out_dir is not None:
+                from ._store import ResultStore
+
+                # a folder: this stream opens (and locks) it, and closes it at the end
+                store = (
+                    out_dir
+                    if isinstance(out_dir, ResultStore)
+                    else exit_stack.enter_context(ResultStore(out_dir))
+                )
+            maker = self._made_by() if store is not None else ""
 
             async def run(index: int, item: BatchItem) -> GenerationResult:
                 state = RunState(None, index=index)
@@ -440,6 +451,8 @@ class Pipeline:
             plan(item_request(item, style, options).options, caps, strict=self.strict)
             for item in check_prompts(prompts)
         ]
+        from ._budget import Estimator
+
         return Estimator(self._stagers()).estimate(plans)
 
     async def aseries(
@@ -476,6 +489,8 @@ class Pipeline:
             InvalidRequestError: bad ideas, options or anchor, before any backend call.
             BackendError: the enhancer could not write the bible.
         """
+        from ._series import run_series
+
         return await run_series(
             self,
             ideas,
@@ -654,6 +669,8 @@ class Pipeline:
 
     def _made_by(self) -> str:
         """Who makes this pipeline's results, as resume matches saved ones (``made_by``)."""
+        from ._store import made_by
+
         return made_by({"enhance": _report(self.enhancer), "generate": _report(self.generator)})
 
     async def _rounds(self, result: GenerationResult, rounds: Rounds | None) -> GenerationResult:
@@ -669,6 +686,8 @@ class Pipeline:
 
     def _stagers(self) -> dict[str, Stager]:
         """The stages a run has, as the cost estimate needs them."""
+        from ._budget import Stager
+
         return {
             name: Stager(backend.model, offline=not backend.requires_network)
             for name, backend in (("enhance", self.enhancer), ("generate", self.generator))
@@ -766,6 +785,15 @@ async def _finish(work: Awaitable[T]) -> T:
     except asyncio.CancelledError:
         await task
         raise
+
+
+def _open_log(log: object) -> RunLog | None:
+    """The run log ``log`` asks for (``_runlog.open_log``); the module only when wanted."""
+    if log is None or log is False:
+        return None
+    from ._runlog import open_log
+
+    return open_log(log)
 
 
 def _report(backend: Enhancer | Generator) -> StageReport:

@@ -12,16 +12,17 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from ._files import read_regular
 from ._image import GeneratedImage
 from ._model import Model
 
 if TYPE_CHECKING:
+    from xml.etree import ElementTree
+
     from ._prompt import EnhancedPrompt
     from ._request import Request
 
@@ -205,7 +206,7 @@ def xmp_packet(provenance: Provenance, *, clip: int | None = None) -> bytes:
         value = getattr(provenance, name)
         if value is None:
             continue
-        text = escape(_clean(str(value), clip))
+        text = escape(_clean(str(value), clip), quote=False)
         properties.append(f"   <{_PREFIX[uri]}:{local}>{text}</{_PREFIX[uri]}:{local}>")
         if name == "prompt":
             properties.append(
@@ -239,6 +240,8 @@ def _xmp_fields(packet: bytes) -> dict[str, object]:
         end += len(b"</rdf:RDF>")
     else:
         end += len(b"</x:xmpmeta>")
+    from xml.etree import ElementTree  # only reading needs the parser
+
     try:
         root = ElementTree.fromstring(packet[start:end])
     except ElementTree.ParseError:

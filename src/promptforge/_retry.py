@@ -5,34 +5,34 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from pydantic import Field, model_validator
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-)
-from tenacity.stop import stop_base
 
 from . import _clock
 from ._errors import PromptforgeError, RateLimitedError, TransientError
 from ._model import Model
+
+if TYPE_CHECKING:  # tenacity is imported by the first call, not by ``import promptforge``
+    from tenacity import AsyncRetrying, RetryCallState
 
 T = TypeVar("T")
 logger = logging.getLogger("promptforge")
 logger.addHandler(logging.NullHandler())  # the app decides where logs go
 
 
-class _stop_at_deadline(stop_base):
-    """Stop when the coming wait would end past the deadline (no sleeping into it)."""
+class _stop:
+    """Stop after ``attempts`` attempts, or when the coming wait would end past the
+    deadline (no sleeping into it): a tenacity stop condition."""
 
-    def __init__(self, seconds: float) -> None:
-        self.ends = _clock.now() + seconds
+    def __init__(self, attempts: int, seconds: float | None) -> None:
+        self.attempts = attempts
+        self.ends = None if seconds is None else _clock.now() + seconds
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        return _clock.now() + retry_state.upcoming_sleep > self.ends
+        if retry_state.attempt_number >= self.attempts:
+            return True
+        return self.ends is not None and _clock.now() + retry_state.upcoming_sleep > self.ends
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -124,11 +124,10 @@ class RetryPolicy(Model):
         )
 
     def _controller(self) -> AsyncRetrying:
-        stop: stop_base = stop_after_attempt(self.max_attempts)
-        if self.deadline is not None:
-            stop = stop | _stop_at_deadline(self.deadline)
+        from tenacity import AsyncRetrying, retry_if_exception
+
         return AsyncRetrying(
-            stop=stop,
+            stop=_stop(self.max_attempts, self.deadline),
             wait=self._wait,
             retry=retry_if_exception(_retryable),
             reraise=True,

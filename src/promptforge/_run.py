@@ -12,7 +12,6 @@ from ._cost import cost_of
 from ._errors import ContentBlockedError, PromptforgeError, Stage
 from ._image import FilteredImage, GeneratedImage, GenerationOutput
 from ._prompt import EnhancedPrompt
-from ._provenance import stamp
 from ._request import Request
 from ._result import ErrorInfo, GenerationResult, StageReport, new_id
 from ._usage import Usage
@@ -123,6 +122,8 @@ class RunState:
     def result(self, error: BaseException | None = None) -> GenerationResult:
         """Freeze the state into a result; a failed run keeps what it got (and what it
         used). Each image carries the run's provenance in its bytes (``docs/cost.md``)."""
+        from ._provenance import stamp  # loaded with the first result, not with promptforge
+
         models: dict[str, str | None] = {s: report.model for s, report in self.stages.items()}
         images = stamp(self.images, self.id, self.request, self.prompt, models)
         return GenerationResult(

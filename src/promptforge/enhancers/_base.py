@@ -6,12 +6,14 @@ import asyncio
 import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
-from .._bible import Bible
 from .._errors import BackendError
 from .._prompt import EnhancedPrompt, EnhanceRequest, PromptSpec
 from ..styles import StylePreset
+
+if TYPE_CHECKING:
+    from .._bible import Bible
 
 
 class Enhancer(ABC):
@@ -54,6 +56,8 @@ class Enhancer(ABC):
         enhancer that can read all the ideas (an LLM) should override it. The series applies
         ``style`` to the answer again (``Bible.with_preset``), so presets behave alike.
         """
+        from .._bible import Bible  # only a series needs it
+
         return Bible.from_prompt(await self.enhance(EnhanceRequest(prompt=ideas[0], style=style)))
 
     @property

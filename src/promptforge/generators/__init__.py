@@ -1,9 +1,21 @@
 """Generators: render a prompt into images."""
 
+from typing import TYPE_CHECKING
+
+from .. import _lazy
 from ._base import Generator, GeneratorCapabilities
-from .gemini_image import GeminiImageGenerator
-from .imagen import ImagenGenerator
-from .preview import PreviewGenerator
+
+if TYPE_CHECKING:
+    from .gemini_image import GeminiImageGenerator
+    from .imagen import ImagenGenerator
+    from .preview import PreviewGenerator
+
+# Each backend is imported when first named (``_lazy``).
+_LAZY = {
+    "GeminiImageGenerator": ".gemini_image",
+    "ImagenGenerator": ".imagen",
+    "PreviewGenerator": ".preview",
+}
 
 __all__ = [
     "GeminiImageGenerator",
@@ -12,3 +24,11 @@ __all__ = [
     "ImagenGenerator",
     "PreviewGenerator",
 ]
+
+
+def __getattr__(name: str) -> object:
+    return _lazy.load(__name__, _LAZY, name)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(globals(), __all__)

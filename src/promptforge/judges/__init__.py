@@ -5,9 +5,17 @@
 measures what pixels can show, offline.
 """
 
+from typing import TYPE_CHECKING
+
+from .. import _lazy
 from ._base import WEIGHTS, Check, Judge, Question, Verdict, questions, score_of, verdict_from
-from .gemini import GeminiJudge
-from .pixels import PixelJudge
+
+if TYPE_CHECKING:
+    from .gemini import GeminiJudge
+    from .pixels import PixelJudge
+
+# Each backend is imported when first named (``_lazy``).
+_LAZY = {"GeminiJudge": ".gemini", "PixelJudge": ".pixels"}
 
 __all__ = [
     "WEIGHTS",
@@ -21,3 +29,11 @@ __all__ = [
     "score_of",
     "verdict_from",
 ]
+
+
+def __getattr__(name: str) -> object:
+    return _lazy.load(__name__, _LAZY, name)
+
+
+def __dir__() -> list[str]:
+    return _lazy.names(globals(), __all__)
