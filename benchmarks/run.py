@@ -9,7 +9,9 @@
 6. peak memory of 200 vs 2,000 ~1 MB images written to disk;
 7. peak memory of the ``promptforge batch`` command at 200 vs 10,000 items.
 8. RuleEnhancer on long prompts: 16 KB, 64 KB and the prompt cap (linear, not quadratic);
-9. collecting a Google Batch Mode job of 200 and 2,000 images from the local server.
+9. collecting a Google Batch Mode job of 200 and 2,000 images from the local server;
+10. a Gemini conversation on disk (a 1 MB image, 3 references, 0-3 edits) and in memory
+    (2,000 lazily loaded results).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 
 import bench_batchmode
 import bench_cli_memory
+import bench_conversation
 import bench_core
 import bench_memory
 import bench_rules
@@ -38,6 +41,7 @@ def main() -> int:
         bench_cli_memory.memory,
         bench_rules.rules,
         bench_batchmode.batchmode,
+        bench_conversation.conversation,
     ):
         start = time.perf_counter()
         rows += bench()

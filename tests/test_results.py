@@ -58,7 +58,7 @@ def test_result_json_is_the_result_schema_with_a_version(tmp_path: Path) -> None
     folder = result.save(tmp_path)
     text = (folder / "result.json").read_text("utf-8")
     document = json.loads(text)
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert [entry["path"] for entry in document["images"]] == ["image-0.png", "image-1.png"]
     assert all("data" not in entry for entry in document["images"])
 
@@ -97,7 +97,7 @@ def test_a_result_from_an_older_release_still_loads(tmp_path: Path) -> None:
 def test_a_newer_schema_version_is_refused_by_name(tmp_path: Path) -> None:
     folder = _result().save(tmp_path)
     document = json.loads((folder / "result.json").read_text())
-    (folder / "result.json").write_text(json.dumps({**document, "version": 2}))
+    (folder / "result.json").write_text(json.dumps({**document, "version": 3}))
     with pytest.raises(ValueError, match="version"):
         GenerationResult.load(folder)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -21,19 +23,26 @@ from pydantic import (
 )
 
 from . import _errors
+from ._conversation import Conversation
 from ._cost import Cost
 from ._errors import BackendError, PromptforgeError, Stage
 from ._files import read_regular, replace_dir_atomic, staging_dir
 from ._image import FilteredImage, GeneratedImage
+from ._imageinfo import EXTENSIONS
 from ._model import FrozenMap, Model
 from ._prompt import EnhancedPrompt
+from ._reference import Reference
 from ._request import Request
 from ._usage import Usage
 from .judges._base import Verdict
 
 RESULT_FILE = "result.json"
-SCHEMA_VERSION: Literal[1] = 1
-"""The version of the result JSON (and ``result.json``) this release writes and reads."""
+CONVERSATION_DIR = "conversation"
+"""The folder of a saved result holding its conversations' images, one file per content."""
+SCHEMA_VERSION: Literal[2] = 2
+"""The version of the result JSON (and ``result.json``) this release writes."""
+READ_VERSIONS = (1, 2)
+"""The versions this release reads: 1 kept conversation images inline, as base64."""
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SNIFF_BYTES = 64 * 1024  # enough for any header but a JPEG with large metadata first
@@ -144,7 +153,7 @@ class GenerationResult(Model):
     schema is described in ``docs/results.md``.
     """
 
-    version: Literal[1] = SCHEMA_VERSION
+    version: Literal[2] = SCHEMA_VERSION
     """The version of this schema; a reader refuses a version it does not know."""
     id: str = Field(default_factory=new_id)
     """Stable, unique, sortable by time; the folder name ``save`` writes."""
@@ -206,6 +215,10 @@ class GenerationResult(Model):
             path = entry.get("path") if isinstance(entry, dict) else None
             if path and PurePath(path).is_absolute() and PurePath(path).parent.name == self.id:
                 entry["path"] = PurePath(path).name
+            for part in _conversation_parts(entry).values():
+                path = PurePath(part.get("path") or "")
+                if path.is_absolute() and path.parent.parent.name == self.id:
+                    part["path"] = f"{path.parent.name}/{path.name}"
         return entries
 
     @property
@@ -238,6 +251,9 @@ class GenerationResult(Model):
     def save(self, root: str | Path) -> Path:
         """Write ``root/<id>/``: each image as a file plus ``result.json``; return the folder.
 
+        The images of the images' conversations that are not the images themselves or the
+        request's references are written once each, as ``conversation/<sha256>.<ext>``.
+
         The folder appears whole or not at all (it is filled under a temporary name, then
         renamed), and replaces an earlier save of the same result. Nothing is written
         outside ``root/<id>/`` (the id is a single folder name).
@@ -246,14 +262,15 @@ class GenerationResult(Model):
         folder = root / check_id(self.id)
         staging = staging_dir(root, self.id)
         try:
-            images: dict[str, Any] = {"images": {"__all__": {"data"}}}
+            images: dict[str, Any] = {"images": {"__all__": {"data", "conversation"}}}
             skip: dict[str, Any] = {**images, "rounds": {"__all__": images}}
             document = self.model_dump(mode="json", exclude=skip)
-            _write_images(self.images, document["images"], staging, "")
+            files = _ConversationFiles(staging, self.request)
+            _write_images(self.images, document["images"], staging, "", files)
             for held, entry in zip(self.rounds, document["rounds"], strict=True):
                 prefix = f"rounds/{held.number}/"
                 (staging / prefix).mkdir(parents=True, exist_ok=True)
-                _write_images(held.images, entry["images"], staging, prefix)
+                _write_images(held.images, entry["images"], staging, prefix, files)
             with open(staging / RESULT_FILE, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=2, ensure_ascii=False)
                 handle.flush()
@@ -269,9 +286,11 @@ class GenerationResult(Model):
         """Read back a folder written by ``save`` (or its ``result.json``).
 
         Every image entry must name a regular file inside the folder (no symbolic link,
-        no ``..``) whose bytes are the format and size the entry declares. With ``lazy``,
-        only each file's header is read: each image gets an absolute ``path`` and an empty
-        ``data``, and ``image.read()`` loads it when needed.
+        no ``..``) whose bytes are the format and size the entry declares, and so must each
+        conversation image (its bytes the ``sha256`` it declares). With ``lazy``, only each
+        image file's header is read: each image gets an absolute ``path`` and an empty
+        ``data``, and ``image.read()`` loads it when needed; conversation images are not
+        read until an edit continues the conversation.
 
         Raises:
             ValueError: the folder's content is damaged or hostile; the message names the
@@ -289,6 +308,7 @@ class GenerationResult(Model):
             raise ValueError(f"{file}: not a JSON object")
         _upgrade(document)
         base = Path(os.path.realpath(folder))
+        references = _Referenced(document)
         for where, entry in _image_entries(document, f"{file}: "):
             path = _inside(base, entry.get("path"), where)
             if lazy:
@@ -296,6 +316,7 @@ class GenerationResult(Model):
             else:
                 entry.pop("path")
                 entry["data"] = _read(path, where)
+            _load_conversation(entry, base, where, lazy, references)
         try:
             result = cls.model_validate(document)
         except ValidationError as exc:
@@ -332,12 +353,137 @@ def _image_entries(document: dict[str, Any], prefix: str) -> list[tuple[str, dic
 
 
 def _write_images(
-    images: Sequence[GeneratedImage], entries: list[dict[str, Any]], folder: Path, prefix: str
+    images: Sequence[GeneratedImage],
+    entries: list[dict[str, Any]],
+    folder: Path,
+    prefix: str,
+    files: _ConversationFiles,
 ) -> None:
-    """Write each image to ``folder/<prefix>image-<n>.<ext>`` and name the file in its entry."""
+    """Write each image to ``folder/<prefix>image-<n>.<ext>`` and name the file in its entry;
+    and its conversation, the images in it through ``files``."""
     for number, (image, entry) in enumerate(zip(images, entries, strict=True)):
         entry["path"] = f"{prefix}image-{number}{image.extension}"
         (folder / entry["path"]).write_bytes(image.read())
+        entry["conversation"] = files.document(image.conversation)
+
+
+class _ConversationFiles:
+    """Where a saved result keeps its conversations' images: a request's reference is
+    named by its index, any other image written once to ``conversation/<sha256>.<ext>``."""
+
+    def __init__(self, folder: Path, request: Request | None) -> None:
+        self.folder = folder
+        self.references = {
+            hashlib.sha256(ref.data).hexdigest(): number
+            for number, ref in reversed(list(enumerate(request.options.references)))
+        } if request is not None else {}  # fmt: skip
+        self.written: set[str] = set()
+
+    def document(self, conversation: Conversation | None) -> dict[str, Any] | None:
+        """``conversation``'s JSON with no image bytes in it."""
+        if conversation is None:
+            return None
+        no_data = {"turns": {"__all__": {"parts": {"__all__": {"data"}}}}}
+        document = conversation.model_dump(mode="json", exclude=no_data)
+        for turn, entry in zip(conversation.turns, document["turns"], strict=True):
+            for part, part_entry in zip(turn.parts, entry["parts"], strict=True):
+                named = part.drawn or part.reference is not None  # as they are
+                data = None if named else part.bytes_of(bytes)  # a file is checked as read
+                if data is not None:
+                    part_entry.update(self.place(data, part.mime_type))
+                part_entry.setdefault("data", None)
+        return document
+
+    def place(self, data: bytes, mime_type: str | None) -> dict[str, Any]:
+        """The fields that name ``data``: a reference's index, or a file written once."""
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in self.references:
+            return {"reference": self.references[digest], "path": None, "sha256": digest}
+        name = f"{CONVERSATION_DIR}/{digest}{EXTENSIONS.get(mime_type or '', '.bin')}"
+        if name not in self.written:
+            (self.folder / CONVERSATION_DIR).mkdir(exist_ok=True)
+            (self.folder / name).write_bytes(data)
+            self.written.add(name)
+        return {"path": name, "sha256": digest}
+
+
+class _Referenced:
+    """The request's reference bytes of a ``result.json`` being loaded, decoded once each
+    (a conversation part naming one shares its bytes)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        request = document.get("request")
+        options = request.get("options") if isinstance(request, dict) else None
+        found = options.get("references") if isinstance(options, dict) else None
+        self.entries = found if isinstance(found, list) else []
+
+    def data(self, number: object, where: str) -> bytes:
+        if not isinstance(number, int) or not 0 <= number < len(self.entries):
+            raise ValueError(
+                f"{where}.reference: {number!r} is not the index of one of the request's "
+                f"{len(self.entries)} references"
+            )
+        entry = self.entries[number]
+        if not isinstance(entry, dict):
+            raise ValueError(f"request.options.references[{number}]: expected an object")
+        if not isinstance(entry.get("data"), bytes):
+            try:
+                entry["data"] = Reference.model_validate(entry).data
+            except ValidationError as exc:
+                raise ValueError(f"request.options.references[{number}]: {exc}") from None
+        data: bytes = entry["data"]
+        return data
+
+
+def _conversation_parts(entry: object) -> dict[str, dict[str, Any]]:
+    """The part objects of an image entry's conversation by label (``conversation.turns[1]
+    .parts[0]``); malformed ones are left for validation to name."""
+    conversation = entry.get("conversation") if isinstance(entry, dict) else None
+    turns = conversation.get("turns") if isinstance(conversation, dict) else None
+    found: dict[str, dict[str, Any]] = {}
+    for t, turn in enumerate(turns if isinstance(turns, list) else []):
+        parts = turn.get("parts") if isinstance(turn, dict) else None
+        for p, part in enumerate(parts if isinstance(parts, list) else []):
+            if isinstance(part, dict):
+                found[f"conversation.turns[{t}].parts[{p}]"] = part
+    return found
+
+
+def _load_conversation(
+    entry: dict[str, Any], base: Path, where: str, lazy: bool, references: _Referenced
+) -> None:
+    """Put back the bytes of the conversation images ``entry`` names by reference, and by
+    file (confined to ``base`` and checked; with ``lazy``, left on disk, named absolutely)."""
+    for name, part in _conversation_parts(entry).items():
+        label = f"{where}.{name}"
+        if part.get("reference") is not None:
+            data = references.data(part["reference"], label)
+            _check_digest(data, part.get("sha256"), f"{label}.reference")
+            part.update(data=data, reference=None, sha256=None)
+        elif part.get("path") is not None:
+            path = _inside(base, part["path"], label)
+            if lazy:
+                _check_regular(path, label)
+                part["path"] = str(path)
+            else:
+                data = _read(path, label)
+                _check_digest(data, part.get("sha256"), f"{label}.path")
+                part.update(data=data, path=None, sha256=None)
+
+
+def _check_digest(data: bytes, digest: object, where: str) -> None:
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise ValueError(f"{where}: the image is not the one its sha256 ({digest!r}) names")
+
+
+def _check_regular(path: Path, where: str) -> None:
+    """Raise unless ``path`` is a regular file (not a link), without reading it."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise ValueError(f"{where}.path: {path.name!r} does not exist") from None
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{where}.path: {path.name!r} is not a regular file")
 
 
 if TYPE_CHECKING:
@@ -371,13 +517,15 @@ def _rebuild(error: ErrorInfo) -> PromptforgeError:
 
 
 def _upgrade(document: dict[str, Any]) -> None:
-    """Read a ``result.json`` of an earlier release (no ``version``; ``file`` per image)."""
+    """Read a ``result.json`` of an earlier release: version 1 (conversation images inline,
+    read as they are), or no ``version`` (``file`` per image)."""
     if "version" in document:
-        if document["version"] != SCHEMA_VERSION:
+        if document["version"] not in READ_VERSIONS:
             raise ValueError(
                 f"version: {document['version']!r} is not a result schema version this "
-                f"release reads ({SCHEMA_VERSION})"
+                f"release reads ({', '.join(map(str, READ_VERSIONS))})"
             )
+        document["version"] = SCHEMA_VERSION
         return
     document["version"] = SCHEMA_VERSION
     for entry in document.get("images", []) if isinstance(document.get("images"), list) else []:

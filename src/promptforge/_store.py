@@ -15,7 +15,7 @@ from typing import Any, Self
 
 from ._files import folder_lock, move_aside, read_regular
 from ._request import Request
-from ._result import RESULT_FILE, SCHEMA_VERSION, GenerationResult, StageReport
+from ._result import READ_VERSIONS, RESULT_FILE, SCHEMA_VERSION, GenerationResult, StageReport
 
 logger = logging.getLogger("promptforge")
 
@@ -159,7 +159,7 @@ class ResultStore:
             document: Any = json.loads(read_regular(folder / RESULT_FILE))
             if not isinstance(document, dict):
                 raise ValueError("result.json: not a JSON object")
-            if document.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+            if document.get("version", SCHEMA_VERSION) not in READ_VERSIONS:
                 return
             if document.get("error") is not None or document.get("request") is None:
                 return

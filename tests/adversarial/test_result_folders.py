@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -404,7 +405,7 @@ def test_a_lazy_jpeg_with_long_headers_is_checked_whole(tmp_path: Path) -> None:
 def test_failed_and_newer_results_are_left_alone(tmp_path: Path) -> None:
     out = tmp_path / "out"
     newer = saved(out, n=1)
-    edit(newer, lambda document: document.__setitem__("version", 2))
+    edit(newer, lambda document: document.__setitem__("version", 3))
     failed = saved(out, n=1)
     edit(failed, lambda document: document.__setitem__("error", {"type": "X", "message": "m"}))
     generator = FakeGenerator()
@@ -432,3 +433,84 @@ def test_a_rounds_image_path_cannot_leave_the_folder(
     edit(folder, lambda document: document["rounds"][0]["images"][0].__setitem__("path", hostile))
     with pytest.raises(ValueError, match=r"rounds\[0\]\.images\[0\]\.path"):
         GenerationResult.load(folder, lazy=lazy)
+
+
+# -- conversation images: confined and checked like image files ----------------------------
+
+EARLIER = image_bytes(20, 20, shade=7)
+PART = "images[0].conversation.turns[1].parts[0]"
+
+
+def conversed(root: Path) -> Path:
+    """A saved result whose image carries a conversation holding an earlier image."""
+    from promptforge._conversation import Conversation, Turn, TurnPart
+
+    turns = (
+        Turn(role="user", parts=(TurnPart(text="a fox"),)),
+        Turn(role="model", parts=(TurnPart(data=EARLIER, mime_type="image/png"),)),
+        Turn(role="user", parts=(TurnPart(text="smaller"),)),
+    )
+    conversation = Conversation(backend="B", model="m", turns=turns)
+    image = GeneratedImage.from_bytes(image_bytes(8, 8), conversation=conversation)
+    result = GenerationResult(images=[image])
+    folder = result.save(root)
+    assert GenerationResult.load(folder) == result
+    return folder
+
+
+def set_part(key: str, value: object) -> Callable[[dict[str, Any]], object]:
+    return lambda d: d["images"][0]["conversation"]["turns"][1]["parts"][0].__setitem__(key, value)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("absolute", "is not a file inside the result folder"),
+        ("../../outside/passwd", "is not a file inside the result folder"),
+        ("conversation/nothing.png", "does not exist"),
+        ("conversation", "is a folder|not a regular file"),
+    ],
+)
+def test_conversation_files_outside_the_folder_are_refused(
+    tmp_path: Path, outside: Path, lazy: bool, name: str, message: str
+) -> None:
+    folder = conversed(tmp_path / "out")
+    edit(folder, set_part("path", str(outside) if name == "absolute" else name))
+    with pytest.raises(ValueError, match=rf"{re.escape(PART)}\.path: .*({message})"):
+        GenerationResult.load(folder, lazy=lazy)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_conversation_file_that_is_a_symlink_is_refused(
+    tmp_path: Path, outside: Path, lazy: bool
+) -> None:
+    folder = conversed(tmp_path / "out")
+    (kept,) = (folder / "conversation").iterdir()
+    kept.unlink()
+    kept.symlink_to(folder / "image-0.png")
+    with pytest.raises(ValueError, match=rf"{re.escape(PART)}\.path: .*(symbolic link|regular)"):
+        GenerationResult.load(folder, lazy=lazy)
+
+
+def test_a_conversation_file_is_checked_against_its_hash(tmp_path: Path) -> None:
+    folder = conversed(tmp_path / "out")
+    (kept,) = (folder / "conversation").iterdir()
+    assert kept.name.endswith(".png")
+    assert kept.read_bytes() == EARLIER
+    kept.write_bytes(SECRET)
+    with pytest.raises(ValueError, match=rf"{re.escape(PART)}\.path: .*sha256"):
+        GenerationResult.load(folder)
+    lazy = GenerationResult.load(folder, lazy=True)  # not read until needed
+    part = lazy.images[0].conversation.turns[1].parts[0]  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="not the image its conversation holds"):
+        part.bytes_of(bytes)
+
+
+@pytest.mark.parametrize("index", [0, 5, -1, "0"])
+def test_a_conversation_reference_that_is_not_one_is_refused(tmp_path: Path, index: object) -> None:
+    folder = conversed(tmp_path / "out")
+    edit(folder, set_part("path", None))
+    edit(folder, set_part("reference", index))
+    with pytest.raises(ValueError, match=rf"{re.escape(PART)}\.reference"):
+        GenerationResult.load(folder, lazy=True)

@@ -194,3 +194,123 @@ def test_a_turn_with_no_script_is_a_400(server: GoogleServer, api_client: Client
     first = pipeline.run("a knight")
     with pytest.raises(Exception, match="no scripted answer for turn 2"):
         pipeline.edit(first, "again", n=1)
+
+
+def _chain_server(server: GoogleServer) -> None:
+    server.default(
+        "generateContent",
+        wire.by_turn(
+            wire.signed_image(FIRST, b"sig-1", note="Here he is."),
+            wire.signed_image(SECOND, b"sig-2"),
+            wire.signed_image(THIRD, b"sig-3"),
+        ),
+    )
+
+
+def test_no_image_is_held_twice_and_an_edit_after_a_lazy_load_sends_the_same_turns(
+    server: GoogleServer, api_client: Client, tmp_path: Path
+) -> None:
+    _chain_server(server)
+    pipeline = pipe(api_client)
+    refs = [Reference(KNIGHT, role="character"), Reference(WATERCOLOUR, role="style")]
+    first = pipeline.run("a knight with a crown", references=refs)
+    (user, model) = first.images[0].conversation.turns  # type: ignore[union-attr]
+    drawn = model.parts[-1]
+    assert (drawn.drawn, drawn.data, drawn.thought_signature) == (True, None, b"sig-1")
+    assert [p.data for p in user.parts if p.data] == [KNIGHT, WATERCOLOUR]
+
+    folder = first.save(tmp_path)
+    text = (folder / "result.json").read_text()
+    assert wire.b64(FIRST)[:40] not in text  # the drawn image is its own file only
+    assert text.count(wire.b64(KNIGHT)[:40]) == 1  # the reference: in the request only
+    assert not (folder / "conversation").exists()
+
+    lazy = GenerationResult.load(folder, lazy=True)
+    assert lazy == GenerationResult.load(folder).model_copy(update={"images": lazy.images})
+    assert GenerationResult.load(folder) == first
+    turns = lazy.images[0].conversation.turns  # type: ignore[union-attr]
+    held = [p.data for turn in turns for p in turn.parts if p.data is not None]
+    assert held == [KNIGHT, WATERCOLOUR]  # the request's reference bytes, shared
+    assert held[0] is lazy.request.options.references[0].data  # type: ignore[union-attr]
+
+    second = pipeline.edit(lazy, "make the crown smaller")
+    assert second.warnings == ()
+    turn_one, turn_two = server.requests
+    assert wire.turns(turn_two)[0] == wire.turns(turn_one)[0]  # the user turn, exactly
+    assert wire.unb64(wire.turns(turn_two)[1]["parts"][-1]["inlineData"]["data"]) == FIRST
+    assert wire.signatures(turn_two) == [b"sig-1"]
+
+    # An edit of an edit, after save and a lazy load: the whole chain, exactly as sent.
+    second_folder = second.save(tmp_path)
+    kept = sorted(p.read_bytes() for p in (second_folder / "conversation").iterdir())
+    assert kept == sorted([KNIGHT, WATERCOLOUR, FIRST])  # the earlier turns' images, once
+    assert GenerationResult.load(second_folder) == second
+    third = pipeline.edit(GenerationResult.load(second_folder, lazy=True), "a thin circlet")
+    assert strip_provenance(third.images[0].data) == THIRD
+    sent = wire.turns(server.requests[2])
+    assert sent[:3] == wire.turns(turn_two)
+    assert wire.unb64(sent[3]["parts"][-1]["inlineData"]["data"]) == SECOND
+    assert wire.signatures(server.requests[2]) == [b"sig-1", b"sig-2"]
+    third_folder = third.save(tmp_path)
+    kept = sorted(p.read_bytes() for p in (third_folder / "conversation").iterdir())
+    assert kept == sorted([KNIGHT, WATERCOLOUR, FIRST, SECOND])
+
+
+def test_a_version_1_result_with_inline_conversation_images_still_continues(
+    server: GoogleServer, api_client: Client, tmp_path: Path
+) -> None:
+    import json
+
+    _chain_server(server)
+    pipeline = pipe(api_client)
+    first = pipeline.run("a knight", references=[Reference(KNIGHT, role="character")])
+    folder = first.save(tmp_path)
+    document = json.loads((folder / "result.json").read_text())
+    image = first.images[0]
+    assert image.conversation is not None
+    inline = image.conversation.replay(lambda: FIRST)  # what release 1 wrote, base64 inline
+    document["version"] = 1
+    document["images"][0]["conversation"]["turns"] = [
+        {
+            "role": turn.role,
+            "parts": [
+                {
+                    "text": p.text,
+                    "data": wire.b64(p.data) if p.data else None,
+                    "mime_type": p.mime_type,
+                    "thought": p.thought,
+                    "thought_signature": wire.b64(p.thought_signature)
+                    if p.thought_signature
+                    else None,
+                }
+                for p in turn.parts
+            ],
+        }
+        for turn in inline
+    ]
+    (folder / "result.json").write_text(json.dumps(document))
+    for lazy in (False, True):
+        pipeline.edit(GenerationResult.load(folder, lazy=lazy), "smaller")
+        assert wire.turns(server.requests[-1])[:2] == [
+            *wire.turns(server.requests[0]),
+            wire.turns(server.requests[1])[1],
+        ]
+        assert wire.signatures(server.requests[-1]) == [b"sig-1"]
+
+
+def test_a_conversation_whose_image_changed_is_not_continued(
+    server: GoogleServer, api_client: Client, tmp_path: Path
+) -> None:
+    _chain_server(server)
+    pipeline = pipe(api_client)
+    second = pipeline.edit(pipeline.run("a knight"), "smaller")
+    folder = second.save(tmp_path)
+    (kept,) = (folder / "conversation").iterdir()
+    kept.write_bytes(THIRD)  # another image under the first one's name
+    lazy = GenerationResult.load(folder, lazy=True)  # not read until an edit needs it
+    with pytest.raises(ValueError, match=r"conversation\.turns\[1\]\.parts\[1\]\.path: .*sha256"):
+        GenerationResult.load(folder)
+    third = pipeline.edit(lazy, "a thin circlet")
+    assert any("conversation cannot be continued" in w for w in third.warnings)
+    assert len(wire.turns(server.requests[-1])) == 1  # sent as an image to edit
+    assert wire.signatures(server.requests[-1]) == []

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .._conversation import Conversation, Turn, TurnPart
+from .._conversation import Conversation, Turn, TurnPart, drawn_part
 from .._image import GeneratedImage
 from .._reference import Reference, in_role_order
 
@@ -88,7 +88,8 @@ def fit(data: bytes, long_side: int) -> tuple[bytes, str, str | None]:
 
 
 def to_contents(turns: Iterable[Turn]) -> list[types.Content]:
-    """Turns as google-genai ``Content``, every part (and signature) exactly as kept."""
+    """Turns as google-genai ``Content``, every part (and signature) exactly as kept; the
+    turns' images are in ``data`` (``Conversation.replay``)."""
     from google.genai import types
 
     def part(kept: TurnPart) -> types.Part:
@@ -139,3 +140,33 @@ def continues(image: GeneratedImage, backend: str, model: str) -> Conversation |
     if held is None or held.backend != backend or held.model != model:
         return None
     return held
+
+
+def replay(conversation: Conversation, image: GeneratedImage) -> tuple[Turn, ...]:
+    """The turns of ``image``'s ``conversation`` to send back, every image's bytes exactly
+    as first sent or drawn (``image``'s own: its bytes without promptforge's provenance).
+
+    Raises:
+        ValueError, OSError: an image is not the one the conversation holds, or cannot be
+            read (``Conversation.replay``).
+    """
+    from .._provenance import strip_provenance
+
+    return conversation.replay(lambda: strip_provenance(image.read()))
+
+
+def drawn(turn: Turn, data: bytes) -> Turn:
+    """The model's ``turn`` with its image ``data`` (the image a ``GeneratedImage`` will
+    hold) as a ``drawn`` marker, when those exact bytes can be had back from the image
+    once provenance is written into it; else ``turn`` as it is."""
+    from .._provenance import Provenance, embed, strip_provenance
+
+    probe = Provenance(software="promptforge")
+    if strip_provenance(data) != data or strip_provenance(embed(data, probe)) != data:
+        return turn
+    parts = list(turn.parts)
+    for number, part in enumerate(parts):
+        if part.data == data and not part.thought:
+            parts[number] = drawn_part(part)
+            return turn.model_copy(update={"parts": tuple(parts)})
+    return turn

@@ -10,7 +10,7 @@ from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
 from .._google._models import announce, image_capabilities, info_for, pick
 from .._google._responses import finish_reason, raise_if_blocked, usage_of
-from .._google._turns import continues, model_turn, to_contents, user_turn
+from .._google._turns import continues, drawn, model_turn, replay, to_contents, user_turn
 from .._image import GeneratedImage, GenerationOutput
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
@@ -122,11 +122,20 @@ class GeminiImageGenerator(Generator):
                 f"continue on {model} (thought signatures are per model), so it was sent as "
                 "an image instead"
             )
+        earlier: tuple[Turn, ...] = ()
+        if held is not None:
+            try:
+                earlier = await asyncio.to_thread(replay, held, image)
+            except (ValueError, OSError) as exc:
+                warnings.append(
+                    f"the image's conversation cannot be continued ({exc}), so the image was "
+                    "sent as an image to edit instead"
+                )
+                held = None
         turn, fitted = await asyncio.to_thread(
             user_turn, instruction, options.references, image=None if held else image
         )
         shape = options.aspect_ratio if "aspect_ratio" in options.model_fields_set else None
-        earlier = held.turns if held else ()
         return await self._answer(earlier, turn, options, [*warnings, *fitted], shape)
 
     async def _answer(
@@ -214,14 +223,18 @@ def read_answer(
             reasons=[reason, *([note] if note else [])],
         )
     said_back, thoughts = model_turn(parts)
-    conversation = Conversation(backend=backend, model=model, turns=(*sent, said_back))
     metadata = {"note": note} if note else {}
     if thoughts:
         metadata["thoughts"] = thoughts
     images = [
         GeneratedImage.from_bytes(
-            data, seed=options.seed, metadata=metadata, conversation=conversation
+            data,
+            seed=options.seed,
+            metadata=metadata,
+            conversation=Conversation(
+                backend=backend, model=model, turns=(*sent, drawn(said_back, data))
+            ),
         )
-        for data in blobs
+        for data in blobs[: options.n]
     ]
-    return GenerationOutput(images=images[: options.n], warnings=warnings, usage=usage_of(response))
+    return GenerationOutput(images=images, warnings=warnings, usage=usage_of(response))
