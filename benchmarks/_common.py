@@ -14,6 +14,24 @@ if str(ROOT) not in sys.path:  # the local Google wire-format server lives with 
     sys.path.insert(0, str(ROOT))
 
 
+def peak_rss_kib() -> int:
+    """This process's own peak resident memory, KiB.
+
+    ``/proc/self/status`` ``VmHWM`` on Linux: ``ru_maxrss`` survives ``exec``, so a child
+    started by a bigger parent (the benchmark runner) would report the parent's peak.
+    Elsewhere ``ru_maxrss`` (KiB on Linux and BSD, bytes on macOS).
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak
+
+
 @dataclass
 class Row:
     """One line of the table: what was measured, the figure, the target, and whether met."""

@@ -11,14 +11,13 @@ the real google-genai client), waits for the job, then times ``collect(keep_imag
 from __future__ import annotations
 
 import io
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
 
-from _common import ROOT, Row
+from _common import ROOT, Row, peak_rss_kib
 
 IMAGE_SIDE = 148  # 148 x 148 RGB, stored: ~64 KB per image
 
@@ -69,12 +68,12 @@ def _collect(url: str, count: int) -> None:
     with tempfile.TemporaryDirectory() as out:
         job = pipe.submit([f"corgi {i}" for i in range(count)], out_dir=out, concurrency=32)
         job.wait(poll=0.01)
-        before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        before_kib = peak_rss_kib()
         start = time.perf_counter()
         results = job.collect(keep_images=False)
         seconds = time.perf_counter() - start
         assert sum(r.ok for r in results) == count
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = peak_rss_kib()
     print(seconds, before_kib, peak_kib)
 
 

@@ -1,6 +1,6 @@
 """Peak memory of ``promptforge batch`` (the command line, in process): 200 vs 10,000 items.
 
-Each size runs in a fresh process (``python bench_cli_memory.py N DIR``) so ``ru_maxrss``
+Each size runs in a fresh process (``python bench_cli_memory.py N DIR``) so the peak
 is that batch's own peak. The enhancer is the offline ``RuleEnhancer``; the generator is the
 offline ``FakeGenerator`` (small real PNGs; its record of calls
 cleared), so what grows is the command's own bookkeeping,
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from _common import Row
+from _common import Row, peak_rss_kib
 
 SMALL, LARGE = 200, 10_000
 
@@ -54,7 +53,7 @@ def _child(count: int, folder: str, *flags: str) -> None:
     assert code == 0, code
     done = sum(1 for p in (Path(folder) / "out").iterdir() if not p.name.startswith("."))
     assert done == count, done
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    print(peak_rss_kib())
 
 
 def _peak(count: int, *flags: str) -> int:
