@@ -1,8 +1,10 @@
-"""Atomic file writes, reads that follow no links, the folder lock, safe file names."""
+"""Atomic file writes, reads that follow no links (and read no more than a cap), the
+folder lock, safe file names."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -11,13 +13,16 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, Any, TypeVar
 
 from ._errors import InvalidRequestError
 
 T = TypeVar("T")
 LOCK_FILE = ".promptforge-batch.lock"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+MAX_JSON_BYTES = 256 << 20
+"""The largest JSON document read back whole (``result.json``, ``series.json``...): 256 MiB,
+room for a request's reference images inline as base64."""
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
@@ -43,8 +48,27 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     return path
 
 
-def read_regular(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of ``path`` (the first ``limit`` of them), which must be a regular file.
+def read_regular(path: Path, limit: int | None = None, *, cap: int | None = None) -> bytes:
+    """The bytes of ``path`` (the first ``limit`` of them), which must be a regular file
+    (see ``open_regular``) of at most ``cap`` bytes.
+
+    Raises:
+        ValueError: ``path`` is a symbolic link, a folder, anything but a regular file, or
+            larger than ``cap``.
+        OSError: it cannot be read (missing, no permission).
+    """
+    with open_regular(path) as handle:
+        if cap is None:
+            return handle.read() if limit is None else handle.read(limit)
+        data = handle.read(cap + 1 if limit is None else min(limit, cap + 1))
+    if len(data) > cap:
+        raise ValueError(f"{path.name!r} is larger than {cap:,} bytes, the most read back")
+    return data
+
+
+@contextlib.contextmanager
+def open_regular(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for binary reading; it must be a regular file.
 
     The last component is opened without following a symbolic link, and without blocking
     (a FIFO is refused, not waited on).
@@ -59,16 +83,50 @@ def read_regular(path: Path, limit: int | None = None) -> bytes:
         if path.is_symlink():
             raise ValueError(f"{path.name!r} is a symbolic link, not a file") from None
         raise
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise ValueError(f"{path.name!r} is a folder, not a file")
-        if not stat.S_ISREG(mode):
-            raise ValueError(f"{path.name!r} is not a regular file")
-        with open(fd, "rb", closefd=False) as handle:
-            return handle.read() if limit is None else handle.read(limit)
-    finally:
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
         os.close(fd)
+        kind = "a folder, not a file" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ValueError(f"{path.name!r} is {kind}")
+    with open(fd, "rb") as handle:
+        yield handle
+
+
+def read_json(path: Path, cap: int = MAX_JSON_BYTES) -> Any:
+    """The JSON document in ``path``: a regular file of at most ``cap`` bytes.
+
+    Raises:
+        ValueError: not a regular file, larger than ``cap``, not JSON, or nested too deep.
+        OSError: it cannot be read.
+    """
+    return parse_json(read_regular(path, cap=cap))
+
+
+def parse_json(data: bytes | str) -> Any:
+    """``json.loads``, with nesting too deep for the parser a ``ValueError`` too."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def open_append(path: Path) -> IO[bytes]:
+    """``path`` opened to append to (created if missing), never through a symbolic link.
+
+    Raises:
+        ValueError: ``path`` is a symbolic link or not a regular file.
+    """
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | _NOFOLLOW
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError:
+        if path.is_symlink():
+            raise ValueError(f"{path.name!r} is a symbolic link, not a file") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(f"{path.name!r} is not a regular file")
+    return open(fd, "ab")
 
 
 def replace_dir_atomic(staging: Path, target: Path) -> None:

@@ -43,24 +43,39 @@ def write_gallery(folder: str | Path) -> Path:
     """Write ``folder/index.html`` for a saved series, or for any folder of saved results
     (a ``batch`` output); return its path.
 
+    A result folder that is a symbolic link is left out; one that does not load (damaged
+    or hostile, see ``GenerationResult.load``) is shown as a tile saying why.
+
     Raises:
         FileNotFoundError: ``folder`` holds neither a series nor any saved result.
+        ValueError: the series in ``folder`` is damaged (see ``SeriesResult.load``).
     """
     folder = Path(folder)
     if is_series(folder):
         page = series_page(SeriesResult.load(folder, lazy=True), folder)
     else:
-        results = [
-            GenerationResult.load(sub, lazy=True)
+        saved = [
+            sub
             for sub in sorted(folder.iterdir())
-            if not sub.name.startswith(".") and (sub / RESULT_FILE).is_file()
+            if not sub.name.startswith(".")
+            and not sub.is_symlink()
+            and (sub / RESULT_FILE).is_file()
         ]
-        if not results:
+        entries = [_loaded(f"{number + 1}", sub, folder) for number, sub in enumerate(saved)]
+        if not entries:
             raise FileNotFoundError(f"{folder}: no saved results (folders with {RESULT_FILE})")
-        entries = [_entry(f"{n + 1}", r, folder) for n, r in enumerate(results)]
-        summary = (("results", str(len(results))), ("folder", folder.name))
+        summary = (("results", str(len(entries))), ("folder", folder.name))
         page = render_page(f"promptforge: {folder.name}", entries, summary=summary)
     return write_atomic(folder / INDEX_FILE, page.encode("utf-8"))
+
+
+def _loaded(title: str, sub: Path, folder: Path) -> Entry:
+    """The tile of the result saved in ``sub``, or one saying why it cannot be shown."""
+    try:
+        result = GenerationResult.load(sub, lazy=True)
+    except (ValueError, OSError) as exc:
+        return Entry(title=title, idea=sub.name, error=f"not shown: {exc}")
+    return _entry(title, result, folder)
 
 
 def series_page(series: SeriesResult, folder: Path) -> str:

@@ -26,7 +26,7 @@ from . import _errors
 from ._conversation import Conversation
 from ._cost import Cost
 from ._errors import BackendError, PromptforgeError, Stage
-from ._files import read_regular, replace_dir_atomic, staging_dir
+from ._files import read_json, read_regular, replace_dir_atomic, staging_dir
 from ._image import FilteredImage, GeneratedImage
 from ._imageinfo import EXTENSIONS
 from ._model import FrozenMap, Model
@@ -301,7 +301,7 @@ class GenerationResult(Model):
         file = location / RESULT_FILE if location.is_dir() else location
         folder = file.parent
         try:
-            document = json.loads(read_regular(file))
+            document = read_json(file)
         except ValueError as exc:
             raise ValueError(f"{file}: {exc}") from None
         if not isinstance(document, dict):
@@ -310,12 +310,12 @@ class GenerationResult(Model):
         base = Path(os.path.realpath(folder))
         references = _Referenced(document)
         for where, entry in _image_entries(document, f"{file}: "):
-            path = _inside(base, entry.get("path"), where)
+            path = inside(base, entry.get("path"), where)
             if lazy:
                 entry["path"] = str(path)
             else:
                 entry.pop("path")
-                entry["data"] = _read(path, where)
+                entry["data"] = read_image_file(path, where)
             _load_conversation(entry, base, where, lazy, references)
         try:
             result = cls.model_validate(document)
@@ -323,10 +323,10 @@ class GenerationResult(Model):
             raise ValueError(f"{file}: {exc}") from None
         if lazy:
             for number, image in enumerate(result.images):
-                _check_header(image, f"{file}: images[{number}]")
+                check_header(image, f"{file}: images[{number}]")
             for held_number, held in enumerate(result.rounds):
                 for number, image in enumerate(held.images):
-                    _check_header(image, f"{file}: rounds[{held_number}].images[{number}]")
+                    check_header(image, f"{file}: rounds[{held_number}].images[{number}]")
         return result
 
 
@@ -461,12 +461,12 @@ def _load_conversation(
             _check_digest(data, part.get("sha256"), f"{label}.reference")
             part.update(data=data, reference=None, sha256=None)
         elif part.get("path") is not None:
-            path = _inside(base, part["path"], label)
+            path = inside(base, part["path"], label)
             if lazy:
                 _check_regular(path, label)
                 part["path"] = str(path)
             else:
-                data = _read(path, label)
+                data = read_image_file(path, label)
                 _check_digest(data, part.get("sha256"), f"{label}.path")
                 part.update(data=data, path=None, sha256=None)
 
@@ -533,35 +533,41 @@ def _upgrade(document: dict[str, Any]) -> None:
             entry["path"] = entry.pop("file")
 
 
-def _inside(base: Path, name: object, where: str) -> Path:
-    """``base/name`` if ``name`` is a relative path that stays inside ``base``."""
+def inside(base: Path, name: object, where: str, *, field: str = "path") -> Path:
+    """``base/name`` if ``name`` is a relative path that stays inside ``base`` (the real
+    path of a folder); else ValueError naming ``where.field``."""
     if not isinstance(name, str) or not name:
-        raise ValueError(f"{where}.path: missing; expected the image file's name")
+        raise ValueError(f"{where}.{field}: missing; expected the image file's name")
     relative = PurePath(name)
     if relative.is_absolute() or ".." in relative.parts or "\\" in name or "\x00" in name:
-        raise ValueError(f"{where}.path: {name!r} is not a file inside the result folder")
+        raise ValueError(f"{where}.{field}: {name!r} is not a file inside the result folder")
     path = base / relative
     if os.path.commonpath([os.path.realpath(path), base]) != str(base):
-        raise ValueError(f"{where}.path: {name!r} leads outside the result folder")
+        raise ValueError(f"{where}.{field}: {name!r} leads outside the result folder")
     return path
 
 
-def _read(path: Path, where: str, limit: int | None = None) -> bytes:
+def read_image_file(
+    path: Path, where: str, limit: int | None = None, *, field: str = "path"
+) -> bytes:
+    """The bytes of the regular file ``path``; else ValueError naming ``where.field``."""
     try:
         return read_regular(path, limit)
     except FileNotFoundError:
-        raise ValueError(f"{where}.path: {path.name!r} does not exist") from None
+        raise ValueError(f"{where}.{field}: {path.name!r} does not exist") from None
     except ValueError as exc:
-        raise ValueError(f"{where}.path: {exc}") from None
+        raise ValueError(f"{where}.{field}: {exc}") from None
 
 
-def _check_header(image: GeneratedImage, where: str) -> None:
+def check_header(image: GeneratedImage, where: str) -> None:
     """Check the file behind a lazy image is the format and size it declares."""
     assert image.path is not None
-    head = _read(Path(image.path), where, _SNIFF_BYTES)
+    head = read_image_file(Path(image.path), where, _SNIFF_BYTES)
     try:
         image.check(head, name=where)
     except ValueError:
         if len(head) < _SNIFF_BYTES:
             raise
-        image.check(_read(Path(image.path), where), name=where)  # a JPEG with long headers
+        image.check(
+            read_image_file(Path(image.path), where), name=where
+        )  # a JPEG with long headers

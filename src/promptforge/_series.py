@@ -27,7 +27,7 @@ from ._bible import Bible
 from ._coherence import Method, Score, bible_prompt, pixel_coherence
 from ._edit import resolve_target
 from ._errors import BackendError, InvalidRequestError
-from ._files import write_atomic
+from ._files import read_json, write_atomic
 from ._image import GeneratedImage
 from ._reference import Reference
 from ._request import Request, make_request
@@ -51,6 +51,8 @@ Anchor: TypeAlias = GenerationResult | GeneratedImage | Reference | bytes | str 
 """What ``anchor=`` takes: a result (its first image), an image, a reference, bytes or a path."""
 OnItem: TypeAlias = Callable[[SeriesItem], None]
 BIBLE_FILE = "bible.json"
+BIBLE_BYTES = 1 << 20
+"""The largest ``bible.json`` read back (1 MiB; one is a few KiB)."""
 STYLE_NOTE = "the series' look: match its style, palette and lighting, not its content"
 
 
@@ -112,16 +114,19 @@ class _Run:
     # -- setup ---------------------------------------------------------------------------
 
     def open(self, out_dir: Path) -> None:
-        """Resume the series with this key in ``out_dir``, or start its folder there."""
+        """Resume the series with this key in ``out_dir``, or start its folder there.
+
+        A ``bible.json`` is taken only from a real folder (not a link) named for the id it
+        holds, read as a regular file of at most ``BIBLE_BYTES``; any other is not ours."""
         for record in sorted(out_dir.glob(f"*/{BIBLE_FILE}")):
             try:
-                saved = json.loads(record.read_text("utf-8"))
-                if saved.get("key") == self.key:  # the id becomes a folder name: check it
-                    self.id, self.bible = (
-                        check_id(saved["id"]),
-                        Bible.model_validate(saved["bible"]),
-                    )
-                    break
+                saved = read_json(record, BIBLE_BYTES)
+                if not isinstance(saved, dict) or saved.get("key") != self.key:
+                    continue
+                if record.parent.is_symlink() or check_id(saved["id"]) != record.parent.name:
+                    continue
+                self.id, self.bible = saved["id"], Bible.model_validate(saved["bible"])
+                break
             except (ValueError, KeyError, OSError):  # not ours, or damaged: start afresh
                 continue
         self.folder = out_dir / self.id

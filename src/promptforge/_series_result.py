@@ -4,18 +4,27 @@ saved as a folder with a contact sheet and a page that opens from disk."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 
 from ._bible import Bible
 from ._coherence import Method
-from ._files import write_atomic
+from ._files import read_json, write_atomic
 from ._image import GeneratedImage
 from ._model import Model
-from ._result import RESULT_FILE, GenerationResult, new_id
+from ._result import (
+    RESULT_FILE,
+    GenerationResult,
+    check_header,
+    check_id,
+    inside,
+    new_id,
+    read_image_file,
+)
 
 Consistency: TypeAlias = Literal["reference", "bible"]
 CONSISTENCIES: tuple[Consistency, ...] = ("reference", "bible")
@@ -107,6 +116,11 @@ class SeriesResult(Model):
     warnings: tuple[str, ...] = ()
     """What the series adapted (e.g. a generator that takes no references)."""
 
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        return check_id(value)
+
     @property
     def results(self) -> tuple[GenerationResult, ...]:
         """Each item's result, in idea order."""
@@ -148,20 +162,65 @@ class SeriesResult(Model):
 
     @classmethod
     def load(cls, folder: str | Path, *, lazy: bool = False) -> SeriesResult:
-        """Read back a folder written by ``save`` (``lazy``: image bytes stay on disk)."""
-        folder = Path(folder)
-        document: dict[str, Any] = json.loads((folder / SERIES_FILE).read_text("utf-8"))
+        """Read back a folder written by ``save`` (``lazy``: image bytes stay on disk).
+
+        ``series.json`` is read as ``GenerationResult.load`` reads ``result.json``: the
+        anchor must be a regular file inside the folder (the image it declares), each
+        item's folder a result id naming a real folder in it (no link), the series id a
+        single folder name.
+
+        Raises:
+            ValueError: the folder's content is damaged or hostile; the message names the
+                file and the entry (e.g. ``items[0].folder``).
+            OSError: the folder or ``series.json`` cannot be read.
+        """
+        file = Path(folder) / SERIES_FILE
+        try:
+            document = read_json(file)
+        except ValueError as exc:
+            raise ValueError(f"{file}: {exc}") from None
+        if not isinstance(document, dict):
+            raise ValueError(f"{file}: not a JSON object")
+        base = Path(os.path.realpath(file.parent))
         anchor = document.get("anchor")
         if anchor is not None:
-            file = folder / anchor.pop("file")
-            anchor["data" if not lazy else "path"] = (
-                file.read_bytes() if not lazy else str(file.resolve())
-            )
-        for entry in document["items"]:
-            name = entry.pop("folder")
+            if not isinstance(anchor, dict):
+                raise ValueError(f"{file}: anchor: expected an object")
+            path = inside(base, anchor.pop("file", None), f"{file}: anchor", field="file")
+            if lazy:
+                anchor["path"] = str(path)
+            else:
+                anchor["data"] = read_image_file(path, f"{file}: anchor", field="file")
+        items = document.get("items", [])
+        if not isinstance(items, list):
+            raise ValueError(f"{file}: items: expected a list")
+        for number, entry in enumerate(items):
+            where = f"{file}: items[{number}]"
+            if not isinstance(entry, dict):
+                raise ValueError(f"{where}: expected an object")
+            name = entry.pop("folder", None)
             if name is not None:
-                entry["result"] = GenerationResult.load(folder / name, lazy=lazy)
-        return cls.model_validate(document)
+                entry["result"] = GenerationResult.load(_item_folder(base, name, where), lazy=lazy)
+        try:
+            series = cls.model_validate(document)
+        except ValidationError as exc:
+            raise ValueError(f"{file}: {exc}") from None
+        if lazy and series.anchor is not None:
+            check_header(series.anchor, f"{file}: anchor")
+        return series
+
+
+def _item_folder(base: Path, name: object, where: str) -> Path:
+    """``base/name`` if ``name`` is a result id and that is a folder, not a link."""
+    if not isinstance(name, str):
+        raise ValueError(f"{where}.folder: expected a result id, got {name!r}")
+    try:
+        folder = base / check_id(name)
+    except ValueError as exc:
+        raise ValueError(f"{where}.folder: {exc}") from None
+    if folder.is_symlink() or not folder.is_dir():
+        raise ValueError(f"{where}.folder: {name!r} is a symbolic link or not a folder")
+    return folder
 
 
 def is_series(folder: Path) -> bool:
