@@ -111,7 +111,7 @@ def run_gallery_command(args: argparse.Namespace) -> int:
     """Write the folder's ``index.html`` and say where."""
     try:
         page = write_gallery(args.folder)
-    except (FileNotFoundError, NotADirectoryError) as exc:
+    except (ValueError, FileNotFoundError, NotADirectoryError) as exc:  # a damaged series
         raise InvalidRequestError(f"gallery: {exc}", field="folder") from None
     print(page)
     return cli.OK

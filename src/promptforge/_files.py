@@ -4,6 +4,7 @@ folder lock, safe file names."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -26,18 +27,28 @@ room for a request's reference images inline as base64."""
 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename.
-
-    The file gets the permissions of any new file (``0o666`` less the umask), not the
-    private ``0o600`` of ``tempfile``: a saved result is as readable as the user's others.
-    """
+    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
     path = Path(path)
+    with replacing(path) as handle:
+        handle.write(data)
+    return path
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[io.BufferedWriter]:
+    """A new file to fill that replaces ``path`` (whole, or not at all) when the block ends.
+
+    It is a fresh temp file in the same folder (never an existing file or a planted link),
+    synced, then renamed over ``path``. It gets the permissions of any new file (``0o666``
+    less the umask), not the private ``0o600`` of ``tempfile``: a saved result is as
+    readable as the user's others.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
     tmp, fd = _fresh(path.parent, f".{path.name}.", lambda p: os.open(p, flags, 0o666))
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -45,7 +56,6 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return path
 
 
 def read_regular(path: Path, limit: int | None = None, *, cap: int | None = None) -> bytes:
@@ -66,8 +76,7 @@ def read_regular(path: Path, limit: int | None = None, *, cap: int | None = None
     return data
 
 
-@contextlib.contextmanager
-def open_regular(path: Path) -> Iterator[IO[bytes]]:
+def open_regular(path: Path) -> IO[bytes]:
     """``path`` opened for binary reading; it must be a regular file.
 
     The last component is opened without following a symbolic link, and without blocking
@@ -88,8 +97,7 @@ def open_regular(path: Path) -> Iterator[IO[bytes]]:
         os.close(fd)
         kind = "a folder, not a file" if stat.S_ISDIR(mode) else "not a regular file"
         raise ValueError(f"{path.name!r} is {kind}")
-    with open(fd, "rb") as handle:
-        yield handle
+    return open(fd, "rb")
 
 
 def read_json(path: Path, cap: int = MAX_JSON_BYTES) -> Any:

@@ -10,25 +10,36 @@ import re
 import sqlite3
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from google_backends.batch_server import BatchService
+from google_backends.conftest import _client as google_client
+from google_backends.server import GoogleServer
 from promptforge import (
+    BatchJob,
     ConfigurationError,
     GenerationResult,
+    InvalidRequestError,
     Pipeline,
     SeriesResult,
     cli,
     read_provenance,
 )
+from promptforge import _guard
 from promptforge._files import MAX_JSON_BYTES
 from promptforge._gallery import write_gallery
 from promptforge._series_result import SERIES_FILE
+from promptforge.batchmode import _limits, _record
+from promptforge.generators import GeminiImageGenerator
 from promptforge.testing import FakeEnhancer, FakeGenerator, image_bytes
+
+if TYPE_CHECKING:
+    from google.genai import Client
 
 SECRET = b"root:x:0:0:secret\n"
 OUTSIDE_PNG = image_bytes(7, 7)
@@ -289,3 +300,207 @@ def test_a_gallery_shows_a_damaged_result_folder_as_such(tmp_path: Path, outside
     assert results[0].id in text  # the good one is shown
     assert "is not a file inside the result folder" in text  # the damaged one says why
     assert "outside/anchor.png" not in re.sub(r"<p class=\"error\">.*?</p>", "", text)
+
+
+def test_the_gallery_command_on_a_hostile_series_is_bad_input_in_one_line(
+    tmp_path: Path, outside: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = series_folder(tmp_path / "out")
+    edit_series(folder, lambda d: d["items"][0].__setitem__("folder", "../../outside"))
+    assert cli.main(["gallery", str(folder)]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "items[0].folder" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- Google Batch Mode: the job record, the collected log, the server's answers ------------
+
+MODEL = "gemini-nano-banana-2.1"
+
+
+@pytest.fixture
+def google() -> Iterator[tuple[BatchService, Client]]:
+    """The local Google server with its Batch Mode, and a real client pointed at it."""
+    previous = _guard.allow_real_backends(True)
+    try:
+        with GoogleServer() as server:
+            yield BatchService(server), google_client(server, vertex=False)
+    finally:
+        _guard.allow_real_backends(previous)
+
+
+def submitted(
+    google: tuple[BatchService, Client], out: Path, count: int = 3, *, file: bool = False
+) -> BatchJob:
+    """A job of ``count`` prompts that has succeeded (a file job with ``file``)."""
+    service, client = google
+    pipe = Pipeline(FakeEnhancer(), GeminiImageGenerator(model=MODEL, client=client))
+    with pytest.MonkeyPatch.context() as patch:
+        if file:
+            patch.setattr(_limits, "INLINE_ITEMS", _limits.Limit(1, "test"))
+        job = pipe.submit([f"corgi {n}" for n in range(count)], out_dir=out)
+    assert job.record.source == ("file" if file else "inline")
+    service.finish(service.only_job())
+    return job
+
+
+def edit_record(out: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    path = out / _record.JOB_FILE
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+
+
+def reopen(google: tuple[BatchService, Client], out: Path) -> BatchJob:
+    return BatchJob.open(out, generator=GeminiImageGenerator(model=MODEL, client=google[1]))
+
+
+@pytest.mark.parametrize("bad", ["../escape", "/tmp/x", "a/b", "", ".hidden", "x:0"])
+@pytest.mark.parametrize("field", ["items.0.id", "display_name"])
+def test_a_record_whose_ids_are_paths_is_refused_on_open(
+    google: tuple[BatchService, Client], tmp_path: Path, bad: str, field: str
+) -> None:
+    out = tmp_path / "out"
+    submitted(google, out)
+
+    def change(document: dict[str, Any]) -> None:
+        if field == "display_name":
+            document["display_name"] = bad
+        else:
+            document["items"][0]["id"] = bad
+
+    edit_record(out, change)
+    with pytest.raises(InvalidRequestError, match=re.escape(_record.JOB_FILE)) as raised:
+        reopen(google, out)
+    assert raised.value.field == "out_dir"
+
+
+def test_a_record_with_one_id_twice_is_refused_on_open(
+    google: tuple[BatchService, Client], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    submitted(google, out)
+    edit_record(out, lambda d: d["items"][1].__setitem__("id", d["items"][0]["id"]))
+    with pytest.raises(InvalidRequestError, match="twice"):
+        reopen(google, out)
+
+
+def test_a_planted_collected_log_link_is_never_written_through(
+    google: tuple[BatchService, Client], tmp_path: Path, outside: Path
+) -> None:
+    out = tmp_path / "out"
+    job = submitted(google, out)
+    (out / _record.COLLECTED_FILE).symlink_to(outside / "created-by-collect")
+    with pytest.raises(InvalidRequestError, match=re.escape(_record.COLLECTED_FILE)):
+        job.collect()
+    assert not (outside / "created-by-collect").exists()
+    (out / _record.COLLECTED_FILE).unlink()
+    (out / _record.COLLECTED_FILE).symlink_to(outside / "passwd")
+    with pytest.raises(InvalidRequestError, match=re.escape(_record.COLLECTED_FILE)):
+        job.collect()
+    assert (outside / "passwd").read_bytes() == SECRET
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"ok": False, "error": "boom"},
+        {"ok": False, "error": {"type": 5}},
+        {"ok": "yes"},
+    ],
+    ids=["error-str", "error-shape", "ok-str"],
+)
+def test_a_damaged_collected_log_line_is_collected_again(
+    google: tuple[BatchService, Client], tmp_path: Path, line: dict[str, Any]
+) -> None:
+    out = tmp_path / "out"
+    job = submitted(google, out)
+    entry = {"id": job.record.items[0].id, **line}
+    (out / _record.COLLECTED_FILE).write_text(json.dumps(entry) + "\n")
+    results = job.collect()
+    assert [r.ok for r in results] == [True, True, True]
+
+
+def test_hostile_output_lines_are_skipped_and_never_become_paths(
+    google: tuple[BatchService, Client],
+    tmp_path: Path,
+    outside: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service, _ = google
+    out = tmp_path / "out"
+    job = submitted(google, out, file=True)
+    name = job.refresh() and service.only_job().output["responsesFile"]  # type: ignore[index]
+    real = [json.loads(line) for line in service.files[name].decode().splitlines()]
+    first, second, third = (item.id for item in job.record.items)
+    failed = {"error": {"code": 400, "message": "planted"}}
+    monkeypatch.setattr(_record, "MAX_LINE_BYTES", 50_000)
+    hostile = [
+        "not json at all",
+        "[1, 2, 3]",
+        json.dumps({"key": "../../outside/x:0", "response": real[0]["response"]}),
+        json.dumps({"key": f"{outside}/x:0", "response": real[0]["response"]}),
+        json.dumps({"key": 5, "response": real[0]["response"]}),
+        json.dumps({"key": f"{second}:7", **failed}),  # a call the item never made
+        json.dumps({"key": f"{second}:\u0661", **failed}),  # an Arabic-Indic one
+        json.dumps({"key": f"{third}:0", "error": {"code": "x", "message": [1]}}),
+        json.dumps({"key": f"{third}:0", "response": "not an answer"}),
+        json.dumps({"key": f"{third}:0", "pad": "x" * 60_000}),  # over the line limit
+        json.dumps(real[0]),
+        json.dumps({**real[0], **failed, "response": None}),  # the same key again
+        json.dumps(real[1]),
+        json.dumps(real[2]),
+    ]
+    service.files[name] = ("\n".join(hostile) + "\n").encode()
+    results = job.collect()
+    assert [r.id for r in results] == [first, second, third]
+    assert [r.ok for r in results] == [True, True, False]
+    assert results[2].error is not None
+    assert sorted(p.name for p in outside.iterdir()) == ["anchor.png", "passwd"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        [first, second]
+    )
+
+
+def test_a_planted_output_file_or_download_link_is_not_followed(
+    google: tuple[BatchService, Client], tmp_path: Path, outside: Path
+) -> None:
+    out = tmp_path / "out"
+    job = submitted(google, out, file=True)
+    job.refresh()
+    partial = out / f"{_record.OUTPUT_FILE}.partial"
+    partial.symlink_to(outside / "passwd")
+    results = job.collect()
+    assert all(r.ok for r in results)
+    assert (outside / "passwd").read_bytes() == SECRET  # the link was never written through
+
+    out2 = tmp_path / "out2"
+    google[0].jobs.clear()
+    job = submitted(google, out2, file=True)
+    job.refresh()
+    (outside / "answers.jsonl").write_text("{}\n")
+    (out2 / _record.OUTPUT_FILE).symlink_to(outside / "answers.jsonl")
+    with pytest.raises(InvalidRequestError, match=re.escape(_record.OUTPUT_FILE)):
+        job.collect()
+
+
+def test_a_planted_history_link_is_never_moved_into(tmp_path: Path, outside: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / _record.JOB_FILE).write_text("{}")
+    (out / _record.HISTORY).symlink_to(outside)
+    record = _record.JobRecord.model_construct(display_name="promptforge-x")
+    with pytest.raises(InvalidRequestError, match=re.escape(_record.HISTORY)):
+        _record.retire(out, record)
+    assert sorted(p.name for p in outside.iterdir()) == ["anchor.png", "passwd"]
+
+
+def test_the_input_file_is_never_written_through_a_planted_link(
+    tmp_path: Path, outside: Path
+) -> None:
+    path = tmp_path / _record.INPUT_FILE
+    (tmp_path / f"{path.name}.{os.getpid()}.partial").symlink_to(outside / "passwd")
+    _record.write_lines(path, [{"key": "a"}])
+    assert (outside / "passwd").read_bytes() == SECRET
+    assert json.loads(path.read_text()) == {"key": "a"}

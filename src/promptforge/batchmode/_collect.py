@@ -70,9 +70,11 @@ async def collect(
             for key, response, error in await _answers(root, record, generator, last):
                 item_id, _, call = key.rpartition(":")
                 one = pending.get(item_id)
-                if one is None or not call.isdigit():
+                if one is None or not (call.isascii() and call.isdigit()):
                     continue  # collected before, or not ours
                 number = int(call)
+                if number >= one.item.calls or number in one.outcomes:
+                    continue  # a call it never made, or an answer given twice: the first counts
                 one.outcomes[number] = _outcome(record, one, number, response, error)
                 if len(one.outcomes) == one.item.calls:
                     del pending[item_id]
@@ -102,14 +104,20 @@ async def _answers(
         path = root / OUTPUT_FILE
         if not path.exists():
             await _wire.download(client, record.output_file, path)
-    return (
-        (
-            str(entry.get("key", "")),
-            _wire.response_of(entry) if "response" in entry else None,
-            entry.get("error") or entry.get("status"),
-        )
-        for entry in _record.lines(path)
-    )
+    return (_line(entry) for entry in _record.lines(path))
+
+
+def _line(entry: dict[str, Any]) -> tuple[str, types.GenerateContentResponse | None, Any]:
+    """``(key, response, error)`` of one line of the output file; a response that is not
+    one reads as an error for its request."""
+    error = entry.get("error") or entry.get("status")
+    response = None
+    if entry.get("response") is not None:
+        try:
+            response = _wire.response_of(entry)
+        except Exception:  # whatever google-genai raises for a malformed answer
+            error = {"code": 500, "message": "the job's answer is not a GenerateContentResponse"}
+    return str(entry.get("key", "")), response, error
 
 
 def _outcome(

@@ -12,22 +12,31 @@ Files, all hidden so ``ResultStore`` leaves them alone:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import IO, Any, Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from .._errors import InvalidRequestError
-from .._files import read_regular, write_atomic
+from .._files import (
+    MAX_JSON_BYTES,
+    open_append,
+    open_regular,
+    parse_json,
+    read_regular,
+    replacing,
+    write_atomic,
+)
 from .._model import Model
 from .._options import ImageOptions
 from .._prompt import EnhancedPrompt
 from .._request import Request
-from .._result import ErrorInfo, StageReport
+from .._result import ErrorInfo, StageReport, check_id
 from .._usage import Usage
 
 State: TypeAlias = Literal["pending", "running", "succeeded", "failed", "cancelled", "expired"]
@@ -41,6 +50,11 @@ OUTPUT_FILE = ".promptforge-job.output.jsonl"
 COLLECTED_FILE = ".promptforge-job.collected.jsonl"
 HISTORY = ".promptforge-jobs"
 """Where the record of a collected job is moved when a new job is submitted to the folder."""
+MAX_LINE_BYTES = 256 << 20
+"""The longest line of the job's output file read (256 MiB: one answer holds one image,
+as base64); a longer line is skipped, and its request reads as unanswered."""
+
+logger = logging.getLogger("promptforge")
 
 
 class JobItem(Model):
@@ -68,6 +82,11 @@ class JobItem(Model):
     """Adaptations made while preparing it."""
     error: ErrorInfo | None = None
     """Why it failed before submission (invalid, or enhancing failed); not sent."""
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        return check_id(value)  # the folder its result is saved in
 
     def key(self, call: int) -> str:
         """The key its ``call``-th request carries in the job."""
@@ -106,6 +125,19 @@ class JobRecord(Model):
     collected_at: datetime | None = None
     items: tuple[JobItem, ...] = ()
 
+    @field_validator("display_name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        return check_id(value)  # the record's file name once it is retired
+
+    @model_validator(mode="after")
+    def _check_items(self) -> JobRecord:
+        ids = [item.id for item in self.items]
+        if len(set(ids)) < len(ids):
+            twice = next(i for i in ids if ids.count(i) > 1)
+            raise ValueError(f"items: the id {twice!r} is there twice")
+        return self
+
     @property
     def requests(self) -> int:
         """Requests in the job (one per image)."""
@@ -127,7 +159,7 @@ def read(root: Path) -> JobRecord | None:
     if not os.path.lexists(path):
         return None
     try:
-        return JobRecord.model_validate_json(read_regular(path))
+        return JobRecord.model_validate_json(read_regular(path, cap=MAX_JSON_BYTES))
     except (OSError, ValueError) as exc:
         raise InvalidRequestError(
             f"out_dir {root}: {JOB_FILE} cannot be read ({exc})", field="out_dir"
@@ -141,37 +173,60 @@ def write(root: Path, record: JobRecord) -> JobRecord:
 
 
 def retire(root: Path, record: JobRecord) -> None:
-    """Move a collected job's files into ``HISTORY`` to make room for a new job."""
+    """Move a collected job's files into ``HISTORY`` to make room for a new job.
+
+    Raises:
+        InvalidRequestError: ``HISTORY`` is a symbolic link or not a folder.
+    """
     history = root / HISTORY
+    if history.is_symlink() or (os.path.lexists(history) and not history.is_dir()):
+        raise _unreadable(root, HISTORY, "it is a symbolic link or not a folder")
     history.mkdir(exist_ok=True)
-    os.replace(root / JOB_FILE, history / f"{record.display_name}.json")
+    os.replace(root / JOB_FILE, history / f"{check_id(record.display_name)}.json")
     for name in (INPUT_FILE, COLLECTED_FILE):
-        if (root / name).exists():
+        if os.path.lexists(root / name):
             suffix = name.removeprefix(".promptforge-job")
             os.replace(root / name, history / f"{record.display_name}{suffix}")
 
 
 def collected(root: Path) -> dict[str, dict[str, Any]]:
-    """The items collected so far, by result id (a line cut off by a crash is ignored)."""
+    """The items collected so far, by result id. A line cut off by a crash, or one that is
+    not a log entry (``id``, ``ok`` and, when not ok, an ``error``), is ignored: the item
+    is collected again.
+
+    Raises:
+        InvalidRequestError: the log is not a regular file (a planted link, say).
+    """
     path = root / COLLECTED_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return {}
+    try:
+        data = read_regular(path, cap=MAX_JSON_BYTES)
+    except (OSError, ValueError) as exc:
+        raise _unreadable(root, COLLECTED_FILE, exc) from None
     found: dict[str, dict[str, Any]] = {}
-    for line in read_regular(path).decode("utf-8", "replace").splitlines():
+    for line in data.decode("utf-8", "replace").splitlines():
         try:
-            entry = json.loads(line)
-        except ValueError:
+            entry = parse_json(line)
+            if not isinstance(entry.get("id"), str) or not isinstance(entry.get("ok"), bool):
+                continue
+            if not entry["ok"]:
+                failure = entry.get("error") or {"type": "BackendError", "message": "failed"}
+                entry["error"] = ErrorInfo.model_validate(failure)
+        except (ValueError, AttributeError):
             continue
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            found[entry["id"]] = entry
+        found[entry["id"]] = entry
     return found
 
 
 class CollectedLog:
-    """Appends one synced line per collected item."""
+    """Appends one synced line per collected item (never through a link)."""
 
     def __init__(self, root: Path) -> None:
-        self._handle = open(root / COLLECTED_FILE, "ab")  # noqa: SIM115 - closed in close()
+        try:
+            self._handle = open_append(root / COLLECTED_FILE)
+        except (OSError, ValueError) as exc:
+            raise _unreadable(root, COLLECTED_FILE, exc) from None
 
     def add(self, entry: dict[str, Any]) -> None:
         self._handle.write(b"\n" + json.dumps(entry).encode() + b"\n")
@@ -183,27 +238,52 @@ class CollectedLog:
 
 
 def lines(path: Path) -> Iterator[dict[str, Any]]:
-    """The JSON objects of a JSONL file, one at a time (bounded memory)."""
-    with open(path, "rb") as handle:
-        for raw in handle:
-            if raw.strip():
-                yield json.loads(raw)
+    """The JSON objects of a JSONL file, one at a time (bounded memory: a line longer than
+    ``MAX_LINE_BYTES``, or one that is not a JSON object, is skipped with a warning).
+
+    Raises:
+        InvalidRequestError: the file is not a regular file (a planted link, say).
+    """
+    try:
+        handle = open_regular(path)
+    except (OSError, ValueError) as exc:
+        raise _unreadable(path.parent, path.name, exc) from None
+    return _objects(path, handle)
+
+
+def _objects(path: Path, handle: IO[bytes]) -> Iterator[dict[str, Any]]:
+    with handle:
+        number = 0
+        while raw := handle.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass  # the rest of the long line, dropped
+                logger.warning("%s:%d: longer than %d bytes; skipped", path, number, MAX_LINE_BYTES)
+                continue
+            try:
+                entry = parse_json(raw) if raw.strip() else {}
+            except ValueError:
+                entry = None
+            if not isinstance(entry, dict):
+                logger.warning("%s:%d: not a JSON object; skipped", path, number)
+            elif entry:
+                yield entry
+
+
+def _unreadable(root: Path, name: str, why: object) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"out_dir {root}: {name} cannot be used ({why}); remove it and run again",
+        field="out_dir",
+    )
 
 
 def write_lines(path: Path, entries: Iterable[dict[str, Any]]) -> int:
     """Write ``entries`` as JSONL atomically; return the file's size in bytes."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.partial")
     size = 0
-    try:
-        with open(tmp, "wb") as handle:
-            for entry in entries:
-                data = json.dumps(entry, separators=(",", ":")).encode() + b"\n"
-                handle.write(data)
-                size += len(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(path) as handle:
+        for entry in entries:
+            data = json.dumps(entry, separators=(",", ":")).encode() + b"\n"
+            handle.write(data)
+            size += len(data)
     return size

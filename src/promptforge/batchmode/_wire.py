@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import PromptforgeError
+from .._files import replacing
 from .._google._errors import _from_status
 from .._google._turns import to_contents, user_turn
 from ..generators.gemini_image import image_config
@@ -88,7 +89,8 @@ def item_error(model: str, error: Any) -> PromptforgeError:
             "message": getattr(error, "message", None),
             "status": getattr(error, "status", None),
         }
-    code = int(error.get("code") or 500)
+    code = error.get("code")
+    code = code if isinstance(code, int) and 100 <= code <= 599 else 500  # a server's word
     return _from_status(
         model,
         code=code,
@@ -126,7 +128,7 @@ async def upload(client: Client, path: Path, display_name: str) -> str:
 
 
 async def download(client: Client, name: str, path: Path) -> None:
-    """Stream the output file ``name`` to ``path`` (never whole in memory)."""
-    partial = path.with_name(f"{path.name}.partial")
-    await client.aio.files.download(file=name, destination=partial)
-    partial.replace(path)
+    """Stream the output file ``name`` to ``path`` (never whole in memory), through a fresh
+    temp file: never through a file or link already there."""
+    with replacing(path) as handle:
+        await client.aio.files.download(file=name, destination=handle)
