@@ -81,6 +81,10 @@ _JPEG_XMP = b"http://ns.adobe.com/xap/1.0/\x00"
 _PNG = b"\x89PNG\r\n\x1a\n"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _JPEG_ROOM = 65533 - len(_JPEG_XMP)
+MAX_IMAGE_BYTES = 256 << 20
+"""The largest image file ``read_provenance`` reads (256 MiB)."""
+MAX_TEXT_BYTES = 4 << 20
+"""The most a PNG text chunk may hold, inflated (4 MiB); a larger one is not read."""
 
 
 def stamp(
@@ -158,17 +162,24 @@ def read_provenance(source: str | Path | bytes) -> Provenance | None:
     ``xmp:CreatorTool``, ``dc:description`` as the prompt, and promptforge's own). None
     when the image carries none.
 
+    Hostile files are read with care: at most ``MAX_IMAGE_BYTES``; a text chunk over
+    ``MAX_TEXT_BYTES`` (inflated no further) is skipped; an XMP packet with a DTD (entity
+    declarations) is skipped, so no entity is ever expanded; a truncated file gives what
+    its whole chunks hold.
+
     Raises:
-        ValueError: the file is not a regular file.
+        ValueError: the file is not a regular file, or is larger than ``MAX_IMAGE_BYTES``.
         OSError: it cannot be read.
     """
-    data = source if isinstance(source, bytes) else read_regular(Path(source))
+    data = source if isinstance(source, bytes) else read_regular(Path(source), cap=MAX_IMAGE_BYTES)
     packets: list[bytes] = []
     texts: dict[str, str] = {}
     if data.startswith(_PNG):
         for kind, body in _png_chunks(data):
             if kind in (b"iTXt", b"tEXt", b"zTXt"):
                 key, value = _png_text(kind, body)
+                if value is None:
+                    continue
                 if key == _XMP_KEY.decode():
                     packets.append(value.encode("utf-8"))
                 elif key.startswith(_TEXT_KEY):
@@ -304,21 +315,36 @@ def _itxt(key: str, text: str) -> bytes:
     return _png_chunk(b"iTXt", key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + text.encode())
 
 
-def _png_text(kind: bytes, body: bytes) -> tuple[str, str]:
-    """The keyword and text of a ``tEXt``, ``zTXt`` or ``iTXt`` chunk."""
+def _png_text(kind: bytes, body: bytes) -> tuple[str, str | None]:
+    """The keyword and text of a ``tEXt``, ``zTXt`` or ``iTXt`` chunk; the text is None
+    when it cannot be read or is over ``MAX_TEXT_BYTES`` (inflated no further than that)."""
     key, _, rest = body.partition(b"\x00")
     name = key.decode("latin-1")
     try:
         if kind == b"tEXt":
-            return name, rest.decode("latin-1")
+            return name, _capped(rest).decode("latin-1")
         if kind == b"zTXt":
-            return name, zlib.decompress(rest[1:]).decode("latin-1")
+            return name, _inflate(rest[1:]).decode("latin-1")
         compressed, rest = rest[0], rest[2:]
         _lang, _, rest = rest.partition(b"\x00")
         _translated, _, text = rest.partition(b"\x00")
-        return name, (zlib.decompress(text) if compressed else text).decode("utf-8")
+        return name, (_inflate(text) if compressed else _capped(text)).decode("utf-8")
     except (IndexError, zlib.error, UnicodeDecodeError):
-        return name, ""
+        return name, None
+
+
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(data, MAX_TEXT_BYTES)
+    if inflater.unconsumed_tail:
+        raise zlib.error(f"inflates past {MAX_TEXT_BYTES} bytes")
+    return text
+
+
+def _capped(text: bytes) -> bytes:
+    if len(text) > MAX_TEXT_BYTES:
+        raise zlib.error(f"longer than {MAX_TEXT_BYTES} bytes")
+    return text
 
 
 def _ours(key: str) -> bool:

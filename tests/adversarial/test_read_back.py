@@ -33,6 +33,7 @@ from promptforge import (
 from promptforge import _guard
 from promptforge._files import MAX_JSON_BYTES
 from promptforge._gallery import write_gallery
+from promptforge._provenance import MAX_IMAGE_BYTES, PF, RDF, Provenance, embed
 from promptforge._series_result import SERIES_FILE
 from promptforge.batchmode import _limits, _record
 from promptforge.generators import GeminiImageGenerator
@@ -504,3 +505,109 @@ def test_the_input_file_is_never_written_through_a_planted_link(
     _record.write_lines(path, [{"key": "a"}])
     assert (outside / "passwd").read_bytes() == SECRET
     assert json.loads(path.read_text()) == {"key": "a"}
+
+
+# -- provenance inside image files ----------------------------------------------------------
+
+FACTS = Provenance(idea="a fox", prompt="A fox in snow.", seed=7, result_id="r1")
+
+
+def png_with(*chunks: bytes) -> bytes:
+    """A real PNG with ``chunks`` after its header."""
+    png = image_bytes(8, 8)
+    return png[:33] + b"".join(chunks) + png[33:]
+
+
+def chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def xmp(body: str, before: str = "") -> bytes:
+    return (
+        f'{before}<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="{RDF}">'
+        f'<rdf:Description rdf:about="" xmlns:promptforge="{PF}">{body}'
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
+BOMB = zlib.compress(b"a" * (64 << 20), 9)  # 64 KiB that inflate to 64 MiB
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        chunk(b"zTXt", b"promptforge:prompt\x00\x00" + BOMB),
+        chunk(b"iTXt", b"promptforge:prompt\x00\x01\x00\x00\x00" + BOMB),
+        chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x01\x00\x00\x00" + BOMB),
+        chunk(b"tEXt", b"promptforge:prompt\x00" + b"a" * (8 << 20)),
+    ],
+    ids=["ztxt-bomb", "itxt-bomb", "xmp-bomb", "huge-text"],
+)
+def test_compressed_text_that_inflates_past_the_cap_is_not_read(planted: bytes) -> None:
+    provenance = read_provenance(png_with(planted))
+    assert provenance is None
+
+
+def test_text_under_the_cap_is_still_read() -> None:
+    prompt = "a" * 100_000
+    planted = chunk(b"zTXt", b"promptforge:prompt\x00\x00" + zlib.compress(prompt.encode()))
+    provenance = read_provenance(png_with(planted))
+    assert provenance is not None
+    assert provenance.prompt == prompt
+
+
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
+    + "]>"
+).replace("&lol0;", "&lol;")
+
+
+@pytest.mark.parametrize(
+    "packet",
+    [
+        xmp("<promptforge:prompt>&lol9;</promptforge:prompt>", LAUGHS),
+        xmp(
+            "<promptforge:prompt>&xxe;</promptforge:prompt>",
+            '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        ),
+        xmp("<promptforge:prompt>&amp;&undefined;</promptforge:prompt>"),
+        xmp("<a>" * 50_000 + "</a>" * 50_000),
+    ],
+    ids=["billion-laughs", "external-entity", "undefined-entity", "deep"],
+)
+def test_hostile_xmp_expands_nothing(packet: bytes) -> None:
+    planted = chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + packet)
+    assert read_provenance(png_with(planted)) is None
+
+
+@pytest.mark.parametrize("kind", ["image/png", "image/jpeg", "image/webp"])
+def test_a_truncated_or_garbled_file_reads_as_no_provenance_never_a_crash(kind: str) -> None:
+    data = embed(image_bytes(16, 16, kind), FACTS)
+    assert read_provenance(data) == FACTS
+    for end in range(0, len(data), 7):
+        found = read_provenance(data[:end])
+        assert found is None or isinstance(found, Provenance)
+    garbled = bytearray(data)
+    for at in range(12, len(garbled), 5):
+        garbled[at] ^= 0xFF
+        found = read_provenance(bytes(garbled))
+        assert found is None or isinstance(found, Provenance)
+
+
+def test_inspect_refuses_a_huge_file_or_a_fifo_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(image_bytes(8, 8))
+    with open(huge, "r+b") as handle:
+        handle.truncate(MAX_IMAGE_BYTES + 1)
+    with pytest.raises(ValueError, match="larger than"):
+        read_provenance(huge)
+    assert cli.main(["inspect", str(huge)]) == cli.BAD_INPUT
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)
+    assert cli.main(["inspect", str(fifo)]) == cli.BAD_INPUT
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 2
