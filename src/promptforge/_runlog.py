@@ -161,6 +161,8 @@ class RunLog:
             (version,) = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
             if version is None:
                 self._db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA,))
+            elif not isinstance(version, int):
+                raise sqlite3.DatabaseError(f"schema version {version!r}: not a promptforge log")
             elif version > SCHEMA:
                 raise sqlite3.DatabaseError(
                     f"schema version {version} is newer than this release's ({SCHEMA})"
@@ -207,7 +209,7 @@ class RunLog:
         params.append(limit)
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
-        return [_entry(row) for row in rows]
+        return [self._entry(row) for row in rows]
 
     def get(self, run_id: str) -> LogEntry | None:
         """The run with id ``run_id`` (or the only one starting with it)."""
@@ -218,7 +220,18 @@ class RunLog:
             ).fetchall()
         exact = [row for row in rows if row[0] == run_id]
         chosen = exact or (rows if len(rows) == 1 else [])
-        return _entry(chosen[0]) if chosen else None
+        return self._entry(chosen[0]) if chosen else None
+
+    def _entry(self, row: tuple[Any, ...]) -> LogEntry:
+        """The row as a ``LogEntry``; a damaged one is a ``ConfigurationError`` naming it."""
+        try:
+            return _entry(row)
+        except ValueError as exc:
+            reason = " ".join(str(exc).split())[:200]
+            raise ConfigurationError(
+                f"run log {str(self.path)!r}: run {row[0]!r} is damaged ({reason}); move the "
+                f"file aside to start a fresh log"
+            ) from None
 
     def __len__(self) -> int:
         with self._lock:

@@ -27,17 +27,23 @@ from promptforge import (
     InvalidRequestError,
     Pipeline,
     SeriesResult,
+    _guard,
     cli,
+    models,
     read_provenance,
 )
-from promptforge import _guard
 from promptforge._files import MAX_JSON_BYTES
 from promptforge._gallery import write_gallery
 from promptforge._provenance import MAX_IMAGE_BYTES, PF, RDF, Provenance, embed
+from promptforge._runlog import RunLog
 from promptforge._series_result import SERIES_FILE
 from promptforge.batchmode import _limits, _record
 from promptforge.generators import GeminiImageGenerator
+from promptforge.models._load import MAX_CATALOGUE_BYTES
 from promptforge.testing import FakeEnhancer, FakeGenerator, image_bytes
+
+from .test_result_folders import PART, conversed, set_part
+from .test_result_folders import edit as edit_result
 
 if TYPE_CHECKING:
     from google.genai import Client
@@ -611,3 +617,138 @@ def test_inspect_refuses_a_huge_file_or_a_fifo_in_one_line(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 2
+
+
+# -- the user's model catalogue (PROMPTFORGE_MODELS) ----------------------------------------
+
+
+def user_catalogue(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    monkeypatch.setenv("PROMPTFORGE_MODELS", str(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ('{"families": {"x": {"kind": "image", "match": "(", "backend": "b"}}}',
+         "families.x.match"),
+        ('{"sources": {"s": {"title": "t", "date": "2026-01-01"}}, "models": {"gemini-x-image":'
+         ' {"family": "gemini-image", "status": "current", "note": "n",'
+         ' "cite": {"note": "s@soon"}}}}',
+         "models.gemini-x-image.cite.note"),
+    ],
+    ids=["deep", "bad-pattern", "bad-date"],
+)  # fmt: skip
+def test_a_hostile_user_catalogue_is_a_configuration_error_naming_the_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    path = tmp_path / "models.json"
+    path.write_text(text)
+    user_catalogue(monkeypatch, path)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        models.list()
+
+
+def test_a_user_catalogue_that_is_not_a_small_regular_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = sparse(tmp_path / "huge.json", MAX_CATALOGUE_BYTES + 1)
+    user_catalogue(monkeypatch, huge)
+    with pytest.raises(ConfigurationError, match="larger than"):
+        models.list()
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    user_catalogue(monkeypatch, fifo)
+    with pytest.raises(ConfigurationError, match="not a regular file"):
+        models.list()  # refused at once, not waited on
+    user_catalogue(monkeypatch, tmp_path)
+    with pytest.raises(ConfigurationError, match="a folder"):
+        models.list()
+
+
+# -- the run log ----------------------------------------------------------------------------
+
+
+def test_a_log_of_a_foreign_schema_version_is_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE schema_version (version)")
+        db.execute("INSERT INTO schema_version VALUES ('two')")
+    db.close()
+    with pytest.raises(ConfigurationError, match="schema version 'two'"):
+        RunLog(path)
+
+
+def test_damaged_rows_in_the_log_are_a_clear_error_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "runs.sqlite3"
+    log = RunLog(path)
+    log.record(Pipeline(FakeEnhancer(), FakeGenerator()).run("a fox"))
+    log.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE runs SET spec = '{bad', usage = '[1]'")
+    db.close()
+    with pytest.raises(ConfigurationError, match="damaged"):
+        RunLog(path).search()
+    monkeypatch.setenv("PROMPTFORGE_HOME", str(tmp_path))
+    assert cli.main(["log"]) == cli.CONFIGURATION
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage" * 100, b"SQLite format 3\x00" + b"\xff" * 200])
+def test_a_log_file_that_is_not_a_log_is_a_configuration_error(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "runs.sqlite3"
+    path.write_bytes(content)
+    if content:
+        with pytest.raises(ConfigurationError, match="run log"):
+            RunLog(path)
+    else:
+        assert len(RunLog(path)) == 0  # an empty file is a new log
+
+
+# -- conversation files of a saved result (hash-checked: confirmed) ------------------------
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("path", "conversation/../image-0.png", "is not a file inside the result folder"),
+        ("path", "image-0.png", "sha256"),  # inside, regular, but not the image it names
+        ("path", 5, "missing"),
+        ("sha256", ["x"], "sha256"),
+    ],
+)
+def test_a_conversation_part_naming_another_file_is_refused(
+    tmp_path: Path, lazy: bool, key: str, value: object, message: str
+) -> None:
+    folder = conversed(tmp_path / "out")
+    edit_result(folder, set_part(key, value))
+    if lazy and value == "image-0.png":  # checked when the bytes are needed, not before
+        image = GenerationResult.load(folder, lazy=True).images[0]
+        assert image.conversation is not None
+        part = image.conversation.turns[1].parts[0]
+        with pytest.raises(ValueError, match="not the image its conversation holds"):
+            part.bytes_of(bytes)
+        return
+    with pytest.raises(ValueError, match=rf"{re.escape(PART)}\.path: .*{message}|{message}"):
+        GenerationResult.load(folder, lazy=lazy)
+
+
+def test_a_conversation_of_the_wrong_shape_is_a_value_error(tmp_path: Path) -> None:
+    folder = conversed(tmp_path / "out")
+    edit_result(folder, lambda d: d["images"][0]["conversation"].__setitem__("turns", "x"))
+    with pytest.raises(ValueError, match=r"result\.json"):
+        GenerationResult.load(folder)
+
+
+def test_a_huge_result_json_is_refused_unread(tmp_path: Path) -> None:
+    folder = conversed(tmp_path / "out")
+    sparse(folder / "result.json", MAX_JSON_BYTES + 1)
+    with pytest.raises(ValueError, match="larger than"):
+        GenerationResult.load(folder)

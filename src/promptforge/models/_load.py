@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._errors import ConfigurationError
+from .._files import read_json
 from ..generators._base import GeneratorCapabilities
 from ._schema import (
     FACTS,
@@ -28,6 +29,8 @@ from ._schema import (
 
 USER_FILE_VARIABLE = "PROMPTFORGE_MODELS"
 _SHIPPED = "catalogue.json"
+MAX_CATALOGUE_BYTES = 4 << 20
+"""The largest user catalogue read (4 MiB; the shipped one is about 10 KiB)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _load(user_file: str | None) -> Catalogue:
         path = Path(user_file)
         label = f"{USER_FILE_VARIABLE}={user_file}"
         try:
-            raw = json.loads(path.read_text("utf-8"))
+            raw = read_json(path, MAX_CATALOGUE_BYTES)
         except (OSError, ValueError) as exc:
             raise ConfigurationError(f"{label}: cannot read it as JSON ({exc})") from None
         stamp = date.fromtimestamp(path.stat().st_mtime)
@@ -145,7 +148,10 @@ def _cite(value: str, sources: dict[str, Citation], where: str) -> Citation:
     if key not in sources:
         raise ConfigurationError(f"{where}: unknown source {key!r} (known: {', '.join(sources)})")
     source = sources[key]
-    return source if not day else source.model_copy(update={"date": date.fromisoformat(day)})
+    try:
+        return source if not day else source.model_copy(update={"date": date.fromisoformat(day)})
+    except ValueError:
+        raise ConfigurationError(f"{where}: {day!r} after '@' is not a date (YYYY-MM-DD)") from None
 
 
 def _uncited(given: dict[str, Any], entry: ModelEntry, default: Citation | None) -> dict[str, Any]:
@@ -160,10 +166,16 @@ def _uncited(given: dict[str, Any], entry: ModelEntry, default: Citation | None)
 
 def _family(name: str, entry: FamilyEntry, sources: dict[str, Citation]) -> Family:
     where = f"model catalogue: families.{name}"
+    try:
+        pattern = re.compile(entry.match)
+    except re.error as exc:
+        raise ConfigurationError(
+            f"{where}.match: {entry.match!r} is not a pattern ({exc})"
+        ) from None
     return Family(
         name=name,
         kind=entry.kind,
-        pattern=re.compile(entry.match),
+        pattern=pattern,
         backend=entry.backend,
         capabilities=entry.capabilities,
         cite={k: _cite(v, sources, f"{where}.cite.{k}") for k, v in entry.cite.items()},
