@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from collections import Counter
@@ -13,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from ._files import folder_lock, move_aside, read_regular
+from ._files import folder_lock, move_aside, read_json
 from ._request import Request
 from ._result import READ_VERSIONS, RESULT_FILE, SCHEMA_VERSION, GenerationResult, StageReport
 
@@ -156,7 +155,7 @@ class ResultStore:
         if not (folder / RESULT_FILE).exists() and not (folder / RESULT_FILE).is_symlink():
             return
         try:
-            document: Any = json.loads(read_regular(folder / RESULT_FILE))
+            document: Any = read_json(folder / RESULT_FILE)
             if not isinstance(document, dict):
                 raise ValueError("result.json: not a JSON object")
             if document.get("version", SCHEMA_VERSION) not in READ_VERSIONS:

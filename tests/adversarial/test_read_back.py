@@ -752,3 +752,14 @@ def test_a_huge_result_json_is_refused_unread(tmp_path: Path) -> None:
     sparse(folder / "result.json", MAX_JSON_BYTES + 1)
     with pytest.raises(ValueError, match="larger than"):
         GenerationResult.load(folder)
+
+
+def test_a_deeply_nested_result_json_is_moved_aside_not_a_crash(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pipe = Pipeline(FakeEnhancer(), FakeGenerator())
+    (first,) = pipe.run_many(["a fox"], out_dir=out)
+    (out / first.id / "result.json").write_text("[" * 100_000)
+    (again,) = pipe.run_many(["a fox"], out_dir=out)
+    assert again.ok
+    assert not again.resumed
+    assert (out / ".damaged" / first.id).is_dir()
