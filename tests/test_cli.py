@@ -514,3 +514,23 @@ def test_ctrl_c_in_a_batch_first_drains_then_abandons(
         f"interrupted with {10 - kept} of 10 left; run the same command again to resume\n"
     )
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["generate", "a fox", "--stlye", "x"], "; did you mean --style?"),
+        (["generate", "a fox", "--aspect-ratio=7:3"], "; did you mean --aspect?"),
+        (["batch", "ideas.txt", "--concurency", "4"], "; did you mean --concurrency?"),
+        (["generate", "a fox", "stray"], ""),
+    ],
+)
+def test_a_misspelt_flag_gets_a_suggestion(
+    capsys: pytest.CaptureFixture[str], argv: list[str], hint: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    (line,) = err.splitlines()
+    assert line.startswith("promptforge: error: unrecognized arguments:")
+    assert line.endswith(f"{hint} (see promptforge --help)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import logging
 import math
@@ -58,7 +59,27 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {self.prog} --help)")
+        raise UsageError(f"{message}{_did_you_mean(self, message)} (see {self.prog} --help)")
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """``"; did you mean --style?"`` for a misspelt flag in argparse's ``message``."""
+    said = "unrecognized arguments: "
+    if not message.startswith(said):
+        return ""
+    known = {flag for action in _actions(parser) for flag in action.option_strings}
+    names = [word.split("=")[0] for word in message[len(said) :].split() if word[:2] == "--"]
+    close = [match for name in names for match in difflib.get_close_matches(name, known, n=1)]
+    return f"; did you mean {' or '.join(dict.fromkeys(close))}?" if close else ""
+
+
+def _actions(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
+    """Every option of ``parser`` and of its subcommands."""
+    for action in parser._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _actions(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
