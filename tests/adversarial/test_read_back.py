@@ -763,3 +763,15 @@ def test_a_deeply_nested_result_json_is_moved_aside_not_a_crash(tmp_path: Path) 
     assert again.ok
     assert not again.resumed
     assert (out / ".damaged" / first.id).is_dir()
+
+
+def test_appending_never_goes_through_a_link_or_into_a_fifo(tmp_path: Path, outside: Path) -> None:
+    from promptforge._files import open_append
+
+    (tmp_path / "link").symlink_to(outside / "created")
+    with pytest.raises(ValueError, match="symbolic link"):
+        open_append(tmp_path / "link")
+    assert not (outside / "created").exists()
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises((ValueError, OSError)):
+        open_append(tmp_path / "fifo")
