@@ -263,12 +263,14 @@ def test_the_rate_limit_keeps_within_the_servers_quota(
     assert server.statuses["predict", 429] > 0  # without a limit the quota is exceeded
     assert not all(r.ok for r in flooded)
     server.statuses.clear()
-    server.quota("predict", rpm=600)  # a fresh bucket: the flood emptied the last one
+    # A fresh bucket (the flood emptied the last one) that forgives a little bunching: on a
+    # loaded machine a stalled client thread can release two spaced requests together.
+    server.quota("predict", rpm=600, burst=3)
     limited = Pipeline(
         FakeEnhancer(),
         generator,
         retry=RetryPolicy.none(),
-        generate_rate_limit=RateLimit(rpm=500),  # a margin under the quota for jitter
+        generate_rate_limit=RateLimit(rpm=300),  # half the quota: a margin for jitter
     )
     results = limited.run_many(prompts, concurrency=12)
     assert all(r.ok for r in results)
