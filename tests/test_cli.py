@@ -534,3 +534,22 @@ def test_a_misspelt_flag_gets_a_suggestion(
     (line,) = err.splitlines()
     assert line.startswith("promptforge: error: unrecognized arguments:")
     assert line.endswith(f"{hint} (see promptforge --help)")
+
+
+def test_image_size_and_thinking_reach_the_generator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "generate", CORGI, "--thinking", "high", "--image-size", "4K",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert code == 2  # the offline preview card has one size: refused before any image
+    assert "image_size: '4K' is not supported by this generator" in err
+    code, _, err = run(capsys, "generate", CORGI, "--thinking", "high", "--out", str(tmp_path))
+    assert code == 0
+    assert "thinking='high' is not supported by this generator; ignored" in err
+    code, _, err = run(capsys, "generate", CORGI, "--image-size", "8K", "--out", str(tmp_path))
+    assert (code, err.strip()) == (
+        2,
+        "promptforge: error: image_size: '8K' is not one of 512, 1K, 2K, 4K",
+    )

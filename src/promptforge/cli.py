@@ -245,6 +245,11 @@ def _image_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--negative", dest="negative_prompt", default=argparse.SUPPRESS,
                         help="what to keep out, comma-separated")  # fmt: skip
     parser.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="repeatable noise")
+    parser.add_argument("--image-size", default=argparse.SUPPRESS,
+                        help="where the model offers several: 512, 1K, 2K, 4K")  # fmt: skip
+    parser.add_argument("--thinking", default=argparse.SUPPRESS,
+                        help="how much the image model reasons first, where it can be set "
+                        "(see `promptforge models`): minimal, low, medium, high")  # fmt: skip
     from ._cli_edit import add_ref_argument
 
     add_ref_argument(parser)
@@ -277,7 +282,7 @@ def image_options(args: argparse.Namespace) -> dict[str, Any]:
     """The image options given on the command line (the rest keep their defaults)."""
     from ._cli_edit import reference_options
 
-    names = ("n", "aspect_ratio", "negative_prompt", "seed")
+    names = ("n", "aspect_ratio", "negative_prompt", "seed", "image_size", "thinking")
     options = {name: getattr(args, name) for name in names if hasattr(args, name)}
     return {**options, **reference_options(args)}
 
