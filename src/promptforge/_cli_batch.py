@@ -22,6 +22,7 @@ from . import _errors
 from ._batch import check_concurrency, item_request
 from ._cli_cost import print_estimate
 from ._cli_input import BatchFile
+from ._cli_judge import check_item_rounds, judged
 from ._cli_out import output_folder
 from ._cli_report import Line, Progress, Tally, report
 from ._drain import Drain
@@ -49,8 +50,9 @@ SEVERITY = (UNEXPECTED, CONFIGURATION, BACKEND_FAILURE, BLOCKED, BAD_INPUT)
 
 def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any]) -> int:
     """Run the batch command; return its exit code."""
+    pipe, rounds = judged(args, pipe, options)
     with BatchFile(args.file) as source:
-        total = check_lines(source, pipe, args, options)
+        total = check_lines(source, pipe, args, options, rounds)
         check_concurrency(args.concurrency)
         if args.estimate:
             announce(args)
@@ -58,13 +60,19 @@ def run_batch(args: argparse.Namespace, pipe: Pipeline, options: dict[str, Any])
         output_folder(args.out)
         with ResultStore(args.out) as store:  # the folder's lock, held for the whole batch
             announce(args)
-            return _run(source, pipe, args, options, total, store)
+            return _run(source, pipe, args, {**rounds, **options}, total, store)
 
 
 def check_lines(
-    source: BatchFile, pipe: Pipeline, args: argparse.Namespace, options: dict[str, Any]
+    source: BatchFile,
+    pipe: Pipeline,
+    args: argparse.Namespace,
+    options: dict[str, Any],
+    rounds: dict[str, Any] | None = None,
 ) -> int:
     """Check every line before anything is spent; return how many inputs there are.
+    With ``rounds`` (the command line's), a line may carry its own ``target``,
+    ``max_rounds`` and ``fix``.
 
     Raises:
         InvalidRequestError: naming the first bad line, or the file when it holds no input.
@@ -72,7 +80,8 @@ def check_lines(
     total = 0
     for line in source.lines():
         try:
-            check(pipe, item_request(line.item, args.style, options))
+            item = line.item if rounds is None else check_item_rounds(pipe, line.item, rounds)
+            check(pipe, item_request(item, args.style, options))
         except InvalidRequestError as exc:
             where = f"{args.file}:{line.number}"
             raise InvalidRequestError(f"{where}: {exc}", field=exc.field) from None

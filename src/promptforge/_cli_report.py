@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._cli_judge import score_note
 from ._cost import CostTally
 from ._result import GenerationResult
 from ._store import ResumeReport
@@ -108,6 +109,8 @@ class Progress:
             detail = f"already done: {out / result.id}"
         else:
             detail = f"{out / result.id}"
+        if note := score_note(result):
+            detail = f"{detail}  {note}"
         count = f"[{self.tally.finished}/{self.tally.total}]"
         text = f"{count} {status:<7} line {line.number}: {detail}"
         if not self.tty:
@@ -209,6 +212,7 @@ def _print_json(summary: dict[str, Any], items: Iterator[dict[str, Any]]) -> Non
 
 
 def _item_json(line: Line, result: GenerationResult, out: Path) -> dict[str, Any]:
+    verdict = result.verdict
     return {
         "line": line.number,
         "prompt": result.request.prompt if result.request else line.item.get("prompt"),
@@ -218,4 +222,6 @@ def _item_json(line: Line, result: GenerationResult, out: Path) -> dict[str, Any
         "images": len(result.images),
         "filtered": len(result.filtered),
         "error": result.error.model_dump(mode="json") if result.error else None,
+        "verdict": {"score": verdict.score, "passed": verdict.passed} if verdict else None,
+        "rounds": len(result.rounds),
     }

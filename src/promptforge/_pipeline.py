@@ -28,7 +28,7 @@ from ._ratelimit import Limiter, RateLimit
 from ._request import Request, check_text, make_request
 from ._result import GenerationResult, StageReport
 from ._retry import RetryPolicy
-from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds
+from ._rounds import Fix, Rounds, check_fix, check_rounds, run_rounds, split_item
 from ._run import RunState, Tally, backend_name
 from ._usage import Usage
 from .enhancers import EnhanceFunction, Enhancer
@@ -399,11 +399,15 @@ class Pipeline:
         """What ``run_many(prompts, ...)`` would cost, from the catalogue's prices, with no
         request sent: the images exactly, the tokens an allowance (``docs/cost.md``).
         ``estimate.usd`` is None (and ``missing`` names the price) when a price is unknown.
+        One render per item: an item's own rounds keys are accepted, but judging and the
+        renders of later rounds are not counted.
         """
         check_shared(style, options)
         caps = self.generator.capabilities
         plans = [
-            plan(item_request(item, style, options).options, caps, strict=self.strict)
+            plan(
+                item_request(split_item(item)[0], style, options).options, caps, strict=self.strict
+            )
             for item in check_prompts(prompts)
         ]
         from ._budget import Estimator

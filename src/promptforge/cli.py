@@ -221,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     _image_options(batch)
     _time_options(batch)
     add_cost_arguments(batch)
+    add_judge_arguments(batch)
     batch.set_defaults(command=_batch)
     from ._cli_job import add_job_command, add_submit_flag
 
@@ -388,6 +389,14 @@ def _styles(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     if getattr(args, "google_batch", False):
         from ._cli_job import submit_batch
+        from ._cli_judge import asks_judging
+
+        if asks_judging(args):
+            raise InvalidRequestError(
+                "--google-batch: Batch Mode renders each item once, with no judge or rounds; "
+                "drop --judge/--target/--rounds, or run without --google-batch",
+                field="judge",
+            )
 
         return submit_batch(args, image_options(args))
     from ._cli_batch import run_batch
