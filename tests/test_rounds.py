@@ -304,3 +304,29 @@ def test_the_judges_tokens_are_counted_in_every_round() -> None:
     assert len(result.rounds) == 2
     assert result.usage["judge"].input_tokens == 610
     assert result.usage["judge"].output_tokens == 40
+
+
+def test_a_judged_batch_resumes_its_judged_results(tmp_path: Path) -> None:
+    generator = FakeGenerator()
+    judged = Pipeline(FakeEnhancer(), generator, judge=FakeJudge([0.4, 0.4]))
+    first = judged.run_many(["a fox", "a hare"], out_dir=tmp_path, target=0.8, max_rounds=2)
+    assert all(r.ok and r.verdict is not None for r in first)
+    made = len(generator.calls) + len(generator.edit_calls)
+    again = judged.run_many(["a fox", "a hare"], out_dir=tmp_path, target=0.8, max_rounds=2)
+    assert [r.resumed for r in again] == [True, True]  # rounds, edits and the judge ran once
+    assert len(generator.calls) + len(generator.edit_calls) == made
+
+
+def test_an_unjudged_result_is_redone_for_a_judged_run(tmp_path: Path) -> None:
+    from promptforge import ResultStore
+
+    Pipeline(FakeEnhancer(), FakeGenerator()).run_many(["a fox"], out_dir=tmp_path)
+    judged = Pipeline(FakeEnhancer(), FakeGenerator(), judge=FakeJudge())
+    with ResultStore(tmp_path) as store:
+        (result,) = judged.run_many(["a fox"], out_dir=store)
+    assert not result.resumed
+    assert result.verdict is not None
+    assert dict(store.report.redone) == {"not judged: this run has a judge": 1}
+    # ...and a run without a judge still resumes a judged result (it holds what it needs)
+    (plain,) = Pipeline(FakeEnhancer(), FakeGenerator()).run_many(["a fox"], out_dir=tmp_path)
+    assert plain.resumed

@@ -22,14 +22,20 @@ DAMAGED = ".damaged"
 """The subfolder of an output folder that damaged result folders are moved into."""
 
 
+MAKERS = ("enhance", "generate")
+"""The stages whose backends make a result; a judge's rounds and edits only refine it."""
+
+
 def made_by(stages: Mapping[str, StageReport]) -> str:
     """Who made a result, from its stage reports: ``"enhance RuleEnhancer (rules-1), ..."``.
 
     Resume reuses a saved result only when this matches the backends of the current run.
+    Only the ``MAKERS`` count: a judged result's ``judge`` and ``edit`` stages do not.
     """
     return ", ".join(
         f"{stage} {report.backend}" + (f" ({report.model})" if report.model else "")
         for stage, report in sorted(stages.items())
+        if stage in MAKERS
     )
 
 
@@ -51,6 +57,7 @@ class ResumeReport:
 class _Done:
     folder: Path
     made_by: str
+    judged: bool = False
 
 
 class ResultStore:
@@ -107,14 +114,17 @@ class ResultStore:
     def __len__(self) -> int:
         return sum(len(done) for done in self._done.values())
 
-    def take(self, request: Request, maker: str, *, lazy: bool) -> GenerationResult | None:
+    def take(
+        self, request: Request, maker: str, *, lazy: bool, judged: bool = False
+    ) -> GenerationResult | None:
         """A verified earlier result for ``request`` made by ``maker`` (see ``made_by``),
         not yet handed out; None when the input must run. With ``lazy``, image bytes stay
-        on disk."""
+        on disk. With ``judged`` (the run has a judge), only a judged result will do."""
         candidates = self._done.get(request.key, [])
-        other = next((done for done in candidates if done.made_by != maker), None)
+        fits = [d for d in candidates if d.made_by == maker and (d.judged or not judged)]
+        other = next((done for done in candidates if done not in fits), None)
         reason = None
-        for done in [done for done in candidates if done.made_by == maker]:
+        for done in fits:
             candidates.remove(done)
             try:
                 result = GenerationResult.load(done.folder, lazy=lazy)
@@ -126,10 +136,12 @@ class ResultStore:
             return result
         if reason is None and other is not None:  # once per earlier result, left in place
             candidates.remove(other)
-            reason = f"made by other backends: {other.made_by}"
-            logger.warning(
-                "%s: not reused; made by %s, this run uses %s", other.folder, other.made_by, maker
+            reason = (
+                f"made by other backends: {other.made_by}"
+                if other.made_by != maker
+                else "not judged: this run has a judge"
             )
+            logger.warning("%s: not reused (%s); this run uses %s", other.folder, reason, maker)
         if reason is not None:
             self.report.redone[reason] += 1
         return None
@@ -168,7 +180,7 @@ class ResultStore:
         except (ValueError, OSError, AttributeError) as exc:
             self._damaged(folder, f"result.json: {exc}")
             return
-        self._done.setdefault(key, []).append(_Done(folder, maker))
+        self._done.setdefault(key, []).append(_Done(folder, maker, "judge" in stages))
 
     def _damaged(self, folder: Path, reason: str) -> None:
         moved = move_aside(folder, self.root / DAMAGED)

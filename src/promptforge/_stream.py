@@ -74,7 +74,8 @@ async def stream_results(
                 item_rounds = check_rounds(pipe.judge_backend, **{**rounds, **own})
                 run_plan = pipe._plan(state.request)
                 if store is not None:
-                    done = store.take(state.request, maker, lazy=not keep_images)
+                    judged = pipe.judge_backend is not None
+                    done = store.take(state.request, maker, lazy=not keep_images, judged=judged)
                     if done is not None:
                         return store.resumed(done, index)
                 if spender is not None:
