@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from typing import Any
 
 from ._budget import Estimate
 from ._cli_input import BatchFile
+from ._cli_types import positive
 from ._cost import CostTally
 from ._pipeline import Pipeline
 
 
 def add_cost_arguments(parser: argparse.ArgumentParser) -> None:
     """``--budget USD`` and ``--estimate``."""
-    parser.add_argument("--budget", type=_usd, metavar="USD", default=None,
+    parser.add_argument("--budget", type=positive("an amount of USD"), metavar="USD", default=None,
                         help="never start an item that would take the batch past USD")  # fmt: skip
     parser.add_argument("--estimate", action="store_true",
                         help="print the estimated cost of the whole job; send nothing")  # fmt: skip
-
-
-def _usd(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be an amount of USD above 0, got {text!r}")
-    return value
 
 
 def print_estimate(

@@ -95,10 +95,4 @@ def print_edit(result: GenerationResult, folder: Path) -> None:
     print(f"{'edit:':<10}{result.instruction}")
     if result.parent_id:
         print(f"{'parent:':<10}{result.parent_id}")
-    for number, image in enumerate(result.images):
-        kind = " preview" if image.metadata.get("preview") == "true" else ""
-        path = folder / f"image-{number}{image.extension}"
-        print(f"{'image:':<10}{path}  {image.width}x{image.height}{kind}")
-    for warning in result.warnings:
-        print(f"{'warning:':<10}{warning}")
-    print(f"{'saved:':<10}{folder}/ (images and {RESULT_FILE})")
+    cli.print_saved(result, folder)

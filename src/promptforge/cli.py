@@ -14,7 +14,6 @@ import contextlib
 import difflib
 import json
 import logging
-import math
 import os
 import sys
 import traceback
@@ -29,6 +28,7 @@ from ._cli_inspect import add_inspect_command
 from ._cli_log import add_log_arguments, add_log_command, attach_log, note_saved
 from ._cli_models import add_models_command
 from ._cli_out import output_folder
+from ._cli_types import positive
 from ._errors import (
     BackendError,
     ConfigurationError,
@@ -263,14 +263,7 @@ def _time_options(parser: argparse.ArgumentParser) -> None:
                         help="retries after a failed request (default: 4)")  # fmt: skip
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
-    return value
+_seconds = positive("a number of seconds")
 
 
 def _count(text: str) -> int:
@@ -336,6 +329,12 @@ def _generate(args: argparse.Namespace) -> int:
         return OK
     _print_prompt(result)
     print_rounds(result)
+    print_saved(result, folder)
+    return OK
+
+
+def print_saved(result: GenerationResult, folder: Path) -> None:
+    """Each saved image with its size, the warnings, and the folder: a run's last lines."""
     for number, image in enumerate(result.images):
         kind = " preview" if image.metadata.get("preview") == "true" else ""
         path = folder / f"image-{number}{image.extension}"
@@ -343,7 +342,6 @@ def _generate(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"{'warning:':<10}{warning}")
     print(f"{'saved:':<10}{folder}/ (images and {RESULT_FILE})")
-    return OK
 
 
 def _print_prompt(result: GenerationResult) -> None:
