@@ -13,6 +13,7 @@ from .. import _clock, _guard
 from ..models._resolve import choose, listed_models
 from ..models._schema import Role
 from ._errors import translate
+from ._models import announce, info_for, pick
 from ._redact import client_secrets, token_of
 from ._settings import GoogleSettings, application_default_credentials, resolve
 
@@ -32,16 +33,18 @@ class GoogleConnection:
     turned off; ``RetryPolicy`` is the only retry layer. ``timeout`` bounds each request
     whole (``request()``), whichever client is used.
 
-    With ``role``, ``model`` is provisional (the role's first preference): the first call
-    to ``resolved_model`` replaces it by the first preferred model these credentials can
-    use (one ``models.list`` per set of credentials per process).
+    With ``role``, the backend serves that role: the ``model`` the app named (or the
+    role's environment variable) is kept, and announced once if retired or deprecated
+    (looked up in ``family``); without one, ``model`` is provisional (the role's first
+    preference) and the first call to ``resolved_model`` replaces it by the first preferred
+    model these credentials can use (one ``models.list`` per credentials per process).
     """
 
     def __init__(
         self,
         owner: object,
         *,
-        model: str,
+        model: str | None,
         client: Client | None = None,
         api_key: str | None = None,
         vertexai: bool | None = None,
@@ -53,10 +56,17 @@ class GoogleConnection:
         vertex_only: bool = False,
         default_location: str = "us-central1",
         role: Role | None = None,
+        family: str | None = None,
     ) -> None:
         self._owner = owner
+        named = role is None
+        if role is not None:
+            model, named = pick(model, role)
+        assert model is not None, "a model, or a role to choose one for"
+        if role is not None and named and family is not None:  # checked before any set-up
+            announce(info_for(model, family))
         self.model = model
-        self._role = role
+        self._role = None if named else role
         self._given = client
         self._credentials = credentials
         self._base_url = base_url

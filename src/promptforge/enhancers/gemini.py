@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from .._bible import Bible
 from .._google._connection import GoogleConnection
-from .._google._models import announce, info_for, pick
+from .._google._models import info_for
 from .._options import ThinkingLevel
 from .._prompt import PromptSpec
 from ..styles import StylePreset
@@ -81,14 +81,14 @@ class GeminiEnhancer(GeminiSpecEnhancer):
         max_output_tokens: int = 2048,
         thinking: ThinkingLevel | None = "low",
     ) -> None:
-        self.model, named = pick(model, "enhancer")
         self.temperature = temperature
         self.max_output_tokens = max_output_tokens
         self.thinking = thinking
         self._google = GoogleConnection(
             self,
-            model=self.model,
-            role=None if named else "enhancer",
+            model=model,
+            role="enhancer",
+            family="gemini-text",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -98,8 +98,7 @@ class GeminiEnhancer(GeminiSpecEnhancer):
             base_url=base_url,
             timeout=timeout,
         )
-        if named:
-            announce(info_for(self.model, "gemini-text"))
+        self.model = self._google.model
 
     async def aclose(self) -> None:
         await self._google.aclose()

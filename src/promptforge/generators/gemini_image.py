@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .._conversation import Conversation, Turn
 from .._errors import ContentBlockedError
 from .._google._connection import GoogleConnection
-from .._google._models import announce, image_capabilities, info_for, pick
+from .._google._models import image_capabilities, info_for
 from .._google._responses import finish_reason, raise_if_blocked, usage_of
 from .._google._turns import continues, drawn, model_turn, replay, to_contents, user_turn
 from .._image import GeneratedImage, GenerationOutput
@@ -74,12 +74,11 @@ class GeminiImageGenerator(Generator):
         base_url: str | None = None,
         timeout: float | None = 60.0,
     ) -> None:
-        self.model, named = pick(model, "image")
-        self._info = info_for(self.model, "gemini-image")
         self._google = GoogleConnection(
             self,
-            model=self.model,
-            role=None if named else "image",
+            model=model,
+            role="image",
+            family="gemini-image",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -90,8 +89,8 @@ class GeminiImageGenerator(Generator):
             timeout=timeout,
             default_location="global",
         )
-        if named:
-            announce(self._info)
+        self.model = self._google.model
+        self._info = info_for(self.model, "gemini-image")
 
     async def aclose(self) -> None:
         await self._google.aclose()

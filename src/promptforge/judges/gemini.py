@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from .._google._connection import GoogleConnection
-from .._google._models import announce, info_for, pick
 from .._google._turns import INPUT_LONG_SIDE, fit
 from .._image import GeneratedImage
 from .._model import Model
@@ -107,12 +106,12 @@ class GeminiJudge(Judge):
         timeout: float | None = 60.0,
         max_output_tokens: int = 2048,
     ) -> None:
-        self.model, named = pick(model, "judge")
         self.max_output_tokens = max_output_tokens
         self._google = GoogleConnection(
             self,
-            model=self.model,
-            role=None if named else "judge",
+            model=model,
+            role="judge",
+            family="gemini-text",
             client=client,
             api_key=api_key,
             vertexai=vertexai,
@@ -122,8 +121,7 @@ class GeminiJudge(Judge):
             base_url=base_url,
             timeout=timeout,
         )
-        if named:
-            announce(info_for(self.model, "gemini-text"))
+        self.model = self._google.model
 
     async def aclose(self) -> None:
         await self._google.aclose()

@@ -12,6 +12,7 @@ import asyncio
 import io
 import math
 import re
+from dataclasses import dataclass, field
 
 from .._image import GeneratedImage
 from .._prompt import EnhancedPrompt
@@ -75,59 +76,45 @@ class PixelJudge(Judge):
         small.thumbnail((96, 96))
         raw = small.tobytes()
         pixels: list[RGB] = list(zip(raw[0::3], raw[1::3], raw[2::3], strict=True))
-        checks: list[Check] = []
-        fixes: list[str] = []
-        negative: list[str] = []
+        found = _Findings()
         for name, rgb in _named_colours(prompt):
             share = sum(1 for p in pixels if _distance(p, rgb) < 60) / len(pixels)
-            passed = share >= self.colour_share
-            checks.append(
-                Check(
-                    question=f"Is there {name} in the image?",
-                    lever="colour",
-                    passed=passed,
-                    evidence=f"{share:.1%} of pixels are near {name} {rgb}",
-                )
-            )
-            fixes += [] if passed else [f"add more {name}"]
-        brightness = _brightness(pixels)
-        mood = _mood_check(prompt, brightness)
+            evidence = f"{share:.1%} of pixels are near {name} {rgb}"
+            found.add(f"Is there {name} in the image?", "colour", share >= self.colour_share,
+                      evidence, f"add more {name}")  # fmt: skip
+        mood = _mood_check(prompt, _brightness(pixels))
         if mood is not None:
-            checks.append(mood)
-            if not mood.passed:
-                darker = "dark" in mood.question
-                fixes.append("make the image darker" if darker else "make the image brighter")
-                negative.append("overexposed" if darker else "underexposed")
-        checks += self._shape(image, fixes)
-        return verdict_from(checks, fixes=fixes, negative=negative, judge=LABEL)
-
-    def _shape(self, image: GeneratedImage, fixes: list[str]) -> list[Check]:
-        checks = []
+            darker = "dark" in mood.question
+            fix = "make the image darker" if darker else "make the image brighter"
+            found.keep(mood, fix, "overexposed" if darker else "underexposed")
+        size = f"{image.width}x{image.height}"
         if self.aspect_ratio:
             want_w, want_h = (int(x) for x in self.aspect_ratio.split(":"))
             error = abs(image.width / image.height / (want_w / want_h) - 1)
-            passed = error <= 0.05
-            checks.append(
-                Check(
-                    question=f"Is the image {self.aspect_ratio}?",
-                    lever="shape",
-                    passed=passed,
-                    evidence=f"{image.width}x{image.height}",
-                )
-            )
-            fixes += [] if passed else [f"reframe the image to {self.aspect_ratio}"]
-        long_side = max(image.width, image.height)
-        passed = long_side >= self.min_side
-        checks.append(
-            Check(
-                question=f"Is the long side at least {self.min_side} pixels?",
-                lever="size",
-                passed=passed,
-                evidence=f"{image.width}x{image.height}",
-            )
-        )
-        fixes += [] if passed else [f"render at least {self.min_side} pixels on the long side"]
-        return checks
+            found.add(f"Is the image {self.aspect_ratio}?", "shape", error <= 0.05, size,
+                      f"reframe the image to {self.aspect_ratio}")  # fmt: skip
+        found.add(f"Is the long side at least {self.min_side} pixels?", "size",
+                  max(image.width, image.height) >= self.min_side, size,
+                  f"render at least {self.min_side} pixels on the long side")  # fmt: skip
+        return verdict_from(found.checks, fixes=found.fixes, negative=found.negative, judge=LABEL)
+
+
+@dataclass
+class _Findings:
+    """The checks made so far, and the fixes and negatives the failed ones ask for."""
+
+    checks: list[Check] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    negative: list[str] = field(default_factory=list)
+
+    def add(self, question: str, lever: str, passed: bool, evidence: str, fix: str) -> None:
+        self.keep(Check(question=question, lever=lever, passed=passed, evidence=evidence), fix)
+
+    def keep(self, check: Check, fix: str, avoid: str | None = None) -> None:
+        self.checks.append(check)
+        if not check.passed:
+            self.fixes.append(fix)
+            self.negative += [avoid] if avoid else []
 
 
 def _named_colours(prompt: EnhancedPrompt) -> list[tuple[str, RGB]]:
